@@ -1,0 +1,2 @@
+/** Shared helpers for benchmarks. */
+export {};

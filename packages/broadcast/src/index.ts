@@ -1,0 +1,2 @@
+/** @rumor/broadcast — work in progress. */
+export {};

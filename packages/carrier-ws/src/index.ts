@@ -1,0 +1,2 @@
+/** @rumor/carrier-ws — work in progress. */
+export {};

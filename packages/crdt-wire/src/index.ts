@@ -1,0 +1,2 @@
+/** @rumor/crdt-wire — work in progress. */
+export {};

@@ -1,0 +1,2 @@
+/** @rumor/hlc — work in progress. */
+export {};

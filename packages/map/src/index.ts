@@ -1,0 +1,2 @@
+/** @rumor/map — work in progress. */
+export {};

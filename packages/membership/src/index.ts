@@ -1,0 +1,2 @@
+/** @rumor/membership — work in progress. */
+export {};

@@ -1,0 +1,2 @@
+/** @rumor/node — work in progress. */
+export {};

@@ -1,0 +1,2 @@
+/** @rumor/ormap — work in progress. */
+export {};

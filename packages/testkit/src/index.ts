@@ -1,0 +1,2 @@
+/** @rumor/testkit — work in progress. */
+export {};
