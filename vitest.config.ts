@@ -15,5 +15,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    setupFiles: ['./vitest.setup.ts'],
+    reporters: ['default', './scripts/summary-reporter.ts'],
   },
 });
