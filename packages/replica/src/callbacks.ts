@@ -7,6 +7,8 @@
  * counted and reported — it never stops the driver.
  */
 
+import type { Result } from './ports.js';
+
 /** A node's identity (see docs/architecture.md, "Ports"). */
 export type NodeId = string & { readonly __brand: 'NodeId' };
 
@@ -17,20 +19,28 @@ export type PeerDownReason = 'failed' | 'left' | 'evicted';
 export type MaybePromise<T> = T | Promise<T>;
 
 /**
- * Digest hooks for state-size-independent anti-entropy. A round starts with `digest(name)` at one side; the
- * other side answers with `differences`, and so on, until one side can name the `keys` (or ranges) it needs; the
- * driver then ships `repair(name, need)` as a delta. The driver treats every value here as opaque but bounded.
+ * Digest hooks for state-size-independent anti-entropy. An exchange starts with `digest(name)` at the initiator;
+ * each side answers the other's digest with `compare`, descending level by level, until one side can name what it
+ * `need`s (keys or ranges) and push what it can `repair`; the driver ships `repair(name, need)` back as a delta that
+ * reaches the peer's `mergeDelta`. The driver treats every value here as opaque; what comes from a peer reaches a
+ * hook only after the instance's `validate.digest` / `validate.need` accepted it. Every value must be encodable by
+ * the codec (plain data: objects, arrays, strings, numbers, booleans, null, Uint8Array).
  */
 export interface AntiEntropyHooks<Digest = unknown, Need = unknown, Delta = unknown> {
   /** A summary of the whole state, small and independent of its size (e.g. the root of a hash tree). */
   digest(name: string): MaybePromise<Digest>;
   /**
-   * Compare a peer's digest with local state. Return `equal`, or a finer digest to send back (`descend`), and/or
-   * the part the peer should send us (`need`) and the part we can push (`repair`).
+   * Compare a peer's digest with local state: `equal`; or `descend` with a finer digest for the peer to compare in
+   * turn; or `done`. Both of the latter may say what the peer should send us (`need`) and carry a delta to push to
+   * the peer (`repair`). The driver bounds the number of rounds (`antiEntropyRoundsMax`).
    */
   compare(name: string, remote: Digest, from: NodeId): MaybePromise<AntiEntropyStep<Digest, Need, Delta>>;
   /** The delta that satisfies a peer's `need`. */
   repair(name: string, need: Need, to: NodeId): MaybePromise<Delta | undefined>;
+  /** Check a peer's digest before `compare` sees it; the instance's `validate.digest` takes precedence. */
+  validateDigest?(value: unknown, from: NodeId): Result<Digest>;
+  /** Check a peer's need before `repair` sees it; the instance's `validate.need` takes precedence. */
+  validateNeed?(value: unknown, from: NodeId): Result<Need>;
 }
 
 /** One step of a digest exchange. */
@@ -39,7 +49,13 @@ export type AntiEntropyStep<Digest, Need, Delta> =
   | { kind: 'descend'; digest: Digest; need?: Need; repair?: Delta }
   | { kind: 'done'; need?: Need; repair?: Delta };
 
-/** What an owner implements to replicate its own state through Rumor. */
+/**
+ * What an owner implements to replicate its own state through Rumor.
+ *
+ * Local delivery: the owner applies its own writes before calling `broadcastUpdate`/`broadcastCustom`; the driver
+ * never hands a node its own delta or custom payload back, so `mergeDelta`/`mergeCustom` only ever see peers' data.
+ * Callbacks of one instance are serialised: an async callback finishes before the next one of that instance starts.
+ */
 export interface ReplicaCallbacks<Delta = unknown, Snapshot = unknown, Custom = unknown> {
   /** Merge a delta a peer broadcast. Must be a join: commutative, associative, idempotent. */
   mergeDelta(name: string, delta: Delta, from: NodeId): MaybePromise<void>;
