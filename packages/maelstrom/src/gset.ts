@@ -70,7 +70,7 @@ export function isJsonValue(value: unknown, depthMax: number): boolean {
 
 /** Validate a delta or snapshot from a peer: an array of bounded JSON values. */
 export function validateValues(value: unknown, limits: GSetLimits = DEFAULT_GSET_LIMITS): Result<unknown[]> {
-  const bad = (message: string): Result<unknown[]> => ({ ok: false, error: { code: 'maelstrom/bad-set', message } });
+  const bad = (message: string): Result<unknown[]> => ({ ok: false, error: { code: 'maelstrom.bad-set', message } });
   if (!Array.isArray(value)) return bad('a set delta is an array of values');
   if (value.length > limits.valuesMax) return bad(`${value.length} values exceed ${limits.valuesMax}`);
   for (const v of value) {

@@ -1,7 +1,7 @@
 /**
  * One Maelstrom node as a line-in, line-out state machine: `handleLine` takes one stdin line, and every output line
  * goes through `components.write`. On `init` it builds Rumor's stack — the Maelstrom carrier under HyParView,
- * Plumtree and the replica driver (`createStack`), every other node id as a HyParView contact — and the
+ * Plumtree and the replica driver (`createStack`), the first `joinSeeds` node ids as HyParView contacts — and the
  * workloads; carrier bodies (`rumor*`) from server nodes go to the carrier, requests to the workloads.
  *
  * Trust boundary: a line is untrusted. Whatever it holds, `handleLine` does not throw: a malformed line that names
@@ -42,6 +42,12 @@ export interface MaelstromNodeInit {
   protocol?: Partial<ProtocolLimits>;
   /** Most node ids accepted in `init`. Default 1 024. */
   nodesMax?: number;
+  /**
+   * Every node joins through the first `joinSeeds` ids of `node_ids` (the seeds join each other). Default 2. Not all
+   * ids: when every node joins through a random contact at the same instant, the join graph — and so the overlay,
+   * whose passive views only learn through it — can fall apart into components that never meet.
+   */
+  joinSeeds?: number;
 }
 
 /**
@@ -198,7 +204,7 @@ export function createMaelstromNode(init: MaelstromNodeInit, components: Maelstr
       { self, replicas: stack.replicas, timers, log },
     );
     reply(m, { type: 'init_ok' });
-    const contacts = ids.filter((n) => n !== self);
+    const contacts = ids.slice(0, Math.max(1, init.joinSeeds ?? 2)).filter((n) => n !== self);
     if (contacts.length > 0) stack.join(contacts);
     log?.debug?.('maelstrom: initialised', { node: self, nodes: ids.length });
   }

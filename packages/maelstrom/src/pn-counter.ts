@@ -79,7 +79,7 @@ const isTotal = (v: unknown): v is number => typeof v === 'number' && Number.isS
 
 /** Validate a delta or snapshot from a peer: an array of `[node, p, n]` with non-negative safe integer totals. */
 export function validateEntries(value: unknown, limits: CounterLimits = DEFAULT_COUNTER_LIMITS): Result<CounterEntry[]> {
-  const bad = (message: string): Result<CounterEntry[]> => ({ ok: false, error: { code: 'maelstrom/bad-counter', message } });
+  const bad = (message: string): Result<CounterEntry[]> => ({ ok: false, error: { code: 'maelstrom.bad-counter', message } });
   if (!Array.isArray(value)) return bad('counter entries are an array');
   if (value.length > limits.entriesMax) return bad(`${value.length} entries exceed ${limits.entriesMax}`);
   for (const e of value) {
