@@ -27,6 +27,8 @@ usage:
   rumor peers [--json]                         membership views
   rumor demo [--nodes 3] [--base-port 4001] [--data dir]
                                                a local cluster with no configuration
+  rumor maelstrom [--workload auto|broadcast|g-set|g-counter|pn-counter] [--seed n] [--config json] [--log level]
+                                               a Maelstrom node on stdin/stdout (docs/maelstrom.md)
 
 client commands take --node http://127.0.0.1:5001 ($RUMOR_NODE), --map name, --token t ($RUMOR_TOKEN),
 --timeout ms. start reads ${Object.values(START_ENV).join(', ')}.
@@ -86,6 +88,18 @@ async function main(argv: string[]): Promise<number> {
     } catch (error) {
       return fail(error, ExitCode.startFailed);
     }
+  }
+  if (command === 'maelstrom') {
+    // Maelstrom owns stdout: only protocol lines go there, everything else to stderr.
+    const { parseNodeArgs, runMaelstromNode } = await import('@rumor/maelstrom');
+    const parsed = parseNodeArgs(rest, process.env.RUMOR_MAELSTROM_CONFIG);
+    if (!parsed.ok) {
+      process.stderr.write(`rumor: ${NodeErrorCode.usage}: ${parsed.error}\n`);
+      return ExitCode.usage;
+    }
+    process.stdout.on('error', () => {}); // Maelstrom gone: no EPIPE crash while saying goodbye
+    await runMaelstromNode({ ...parsed.value, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+    return ExitCode.ok;
   }
   if (CLIENT_COMMANDS.has(command)) {
     try {
