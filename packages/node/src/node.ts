@@ -33,6 +33,7 @@ import { checkName, dirOfName, nameOfDir } from './names.js';
 import { resolveNodeInit, type NodeComponents, type NodeInit, type NodeLogger, type ResolvedNodeInit } from './options.js';
 import { watchPeers } from './peer-watch.js';
 import { startHttpApi, type HttpApi } from './http/server.js';
+import { createStatusService } from '@rumor/status';
 
 // typed-emitter is CommonJS typings: under NodeNext its default export is reached through the namespace.
 type TypedEmitter<E extends TypedEmitterModule.EventMap> = TypedEmitterModule.default<E>;
@@ -347,7 +348,8 @@ function assemble(opts: ResolvedNodeInit, parts: Parts) {
         const map = await createReplicatedMap<V>(name, mapOptions, {
           nodeId: id,
           clock,
-          storage: createFileStorage({ dir: path.join(dataDir, 'maps', dirOfName(name)) }),
+          // WAL fsyncs are timed for /metrics.
+          storage: status.instrumentStorage(name, createFileStorage({ dir: path.join(dataDir, 'maps', dirOfName(name)) })),
           timers: realTimers,
           log: {
             warn(w) {
@@ -458,6 +460,7 @@ function assemble(opts: ResolvedNodeInit, parts: Parts) {
         await step(() => http?.close());
         // Pending map opens finish first, so that every map that exists is closed below.
         await Promise.allSettled(maps.values());
+        await step(() => status.close());
         await step(() => stack.close()); // membership leaves (peers see `left`), then the carrier closes
         await step(() => closeMaps());
         saveTimer?.();
@@ -473,6 +476,9 @@ function assemble(opts: ResolvedNodeInit, parts: Parts) {
       return closing;
     },
   };
+
+  // The status page, the cluster view (asked through the cluster) and /metrics (docs/status.md).
+  const status = createStatusService({}, { source: api, driver: stack.replicas, log });
 
   let releaseLock: () => void = () => {};
 
@@ -506,6 +512,7 @@ function assemble(opts: ResolvedNodeInit, parts: Parts) {
     },
     attachHttp(api: HttpApi) {
       http = api;
+      status.mount(api);
     },
     setRelease(fn: () => void) {
       releaseLock = fn;
