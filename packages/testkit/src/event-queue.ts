@@ -3,134 +3,137 @@
  * since the sequence number is global and increasing, events due at the same tick run in the order they were
  * scheduled — the tie-break that makes per-connection FIFO and whole runs deterministic.
  *
+ * Events are integer ids into dense arrays (an integer record and one reference), recycled through a free list, so a run allocates nothing per event and the queue of 10 000 in-flight messages is a few hundred KiB. An
+ * event's tick is its wheel slot's (the queue's `tick` when it is popped); only the heap stores ticks.
  * Near events (within 2^15 ticks ≈ 32.8 ms of the current tick: every network delivery with the default latencies)
- * sit in a timing wheel — one FIFO slot per tick and an occupancy bitmap to skip empty slots — so scheduling and
- * taking the next event cost O(1). Far events (timers) wait in a binary min-heap and move into the wheel when its
- * window reaches them; moving them before any direct insertion into the same slot keeps the sequence order.
+ * sit in a timing wheel — one FIFO slot per tick, kept as an intrusive singly linked list through the events'
+ * `NEXT` words, and an occupancy bitmap to skip empty slots — so scheduling and taking the next event cost O(1).
+ * Far events (timers) wait in a binary min-heap on (tick, sequence) and move into the wheel when its window
+ * reaches them; moving them before any direct insertion into the same slot keeps the sequence order.
  */
 
 /** Ticks per virtual millisecond. */
 export const TICKS_PER_MS = 1000;
 
-/** One scheduled event. Reused from a pool on the delivery hot path: never keep a reference after it ran. */
-export class SimEvent {
-  /** Virtual time in ms (`tick / TICKS_PER_MS`). */
-  t = 0;
-  tick = 0;
-  seq = 0;
-  kind = 0;
-  flags = 0;
-  aux = 0;
-  target: unknown = null;
-  payload: unknown = null;
-}
+// Integer record of an event, `EV` words each.
+/** The next event of the same wheel slot, or of the free list (-1: none). */
+export const NEXT = 0;
+/** The event's kind (low 2 bits) and its flags (`<< 2`). */
+export const KIND = 1;
+/** An integer argument (the receiving endpoint of a delivery). */
+export const TARGET = 2;
+/** A second integer argument. */
+export const AUX = 3;
+export const EV = 4;
 
-/** A binary min-heap on (t, seq): the far-event store of `TimeWheel`. */
-export class EventQueue {
-  private ts = new Float64Array(1024);
-  private seqs = new Float64Array(1024);
-  private evs: (SimEvent | undefined)[] = new Array(1024);
+const SLOTS = 1 << 15;
+const MASK = SLOTS - 1;
+const WORDS = SLOTS >>> 5;
+
+/** A binary min-heap of event ids on (tick, seq): the far-event store of `EventQueue`. */
+class FarHeap {
+  private ticks = new Float64Array(256);
+  private seqs = new Float64Array(256);
+  private ids = new Int32Array(256);
   private n = 0;
 
   get size(): number {
     return this.n;
   }
 
-  peek(): SimEvent | undefined {
-    return this.n === 0 ? undefined : this.evs[0];
+  /** The smallest tick (requires size > 0). */
+  peekTick(): number {
+    return this.ticks[0]!;
   }
 
   private grow(): void {
-    const cap = this.ts.length * 2;
-    const ts = new Float64Array(cap);
-    ts.set(this.ts);
+    const cap = this.ticks.length * 2;
+    const ticks = new Float64Array(cap);
+    ticks.set(this.ticks);
     const seqs = new Float64Array(cap);
     seqs.set(this.seqs);
-    this.ts = ts;
+    const ids = new Int32Array(cap);
+    ids.set(this.ids);
+    this.ticks = ticks;
     this.seqs = seqs;
-    this.evs.length = cap;
+    this.ids = ids;
   }
 
-  push(ev: SimEvent): void {
-    if (this.n === this.ts.length) this.grow();
-    const ts = this.ts;
-    const seqs = this.seqs;
-    const evs = this.evs;
-    const t = ev.t;
-    const seq = ev.seq;
+  push(id: number, t: number, seq: number): void {
+    if (this.n === this.ticks.length) this.grow();
+    const { ticks, seqs, ids } = this;
     let i = this.n++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const pt = ts[parent]!;
+      const pt = ticks[parent]!;
       if (pt < t || (pt === t && seqs[parent]! < seq)) break;
-      ts[i] = pt;
+      ticks[i] = pt;
       seqs[i] = seqs[parent]!;
-      evs[i] = evs[parent];
+      ids[i] = ids[parent]!;
       i = parent;
     }
-    ts[i] = t;
+    ticks[i] = t;
     seqs[i] = seq;
-    evs[i] = ev;
+    ids[i] = id;
   }
 
-  pop(): SimEvent | undefined {
-    if (this.n === 0) return undefined;
-    const ts = this.ts;
-    const seqs = this.seqs;
-    const evs = this.evs;
-    const top = evs[0];
+  /** The id of the smallest (tick, seq) (requires size > 0). */
+  pop(): number {
+    const { ticks, seqs, ids } = this;
+    const top = ids[0]!;
     const n = --this.n;
-    if (n === 0) {
-      evs[0] = undefined;
-      return top;
-    }
-    const t = ts[n]!;
+    if (n === 0) return top;
+    const t = ticks[n]!;
     const seq = seqs[n]!;
-    const last = evs[n];
-    evs[n] = undefined;
+    const last = ids[n]!;
     let i = 0;
     for (;;) {
       let c = 2 * i + 1;
       if (c >= n) break;
-      let ct = ts[c]!;
+      let ct = ticks[c]!;
       const r = c + 1;
       if (r < n) {
-        const rt = ts[r]!;
+        const rt = ticks[r]!;
         if (rt < ct || (rt === ct && seqs[r]! < seqs[c]!)) {
           c = r;
           ct = rt;
         }
       }
       if (t < ct || (t === ct && seq < seqs[c]!)) break;
-      ts[i] = ct;
+      ticks[i] = ct;
       seqs[i] = seqs[c]!;
-      evs[i] = evs[c];
+      ids[i] = ids[c]!;
       i = c;
     }
-    ts[i] = t;
+    ticks[i] = t;
     seqs[i] = seq;
-    evs[i] = last;
+    ids[i] = last;
     return top;
   }
 }
 
-const SLOTS = 1 << 15;
-const MASK = SLOTS - 1;
-const WORDS = SLOTS >>> 5;
-
-/** The scheduler's queue: a timing wheel for near events plus a heap for far ones (see the module comment). */
-export class TimeWheel {
-  private readonly slots: (SimEvent | null)[][] = Array.from({ length: SLOTS }, () => []);
-  /** Events in each slot (slot arrays never shrink: no reallocation on the hot path). */
-  private readonly lens = new Int32Array(SLOTS);
+/** Event storage plus the (tick, seq)-ordered queue over it (see the module comment). */
+export class EventQueue {
+  /** Integer records, `EV` words per event. Replaced when the store grows: read it again after `alloc`. */
+  i32: Int32Array;
+  /** Each event's reference argument (a message, a callback). Replaced when the store grows. */
+  objs: unknown[];
+  private freeHead = -1;
+  private used = 0;
+  /** Slot i's first event at `ends[2i]`, its last at `ends[2i + 1]` (-1: empty). */
+  private readonly ends = new Int32Array(2 * SLOTS).fill(-1);
   private readonly bits = new Uint32Array(WORDS);
-  private readonly far = new EventQueue();
+  private readonly far = new FarHeap();
   /** The current tick: no pending event is earlier. */
   private cur = 0;
-  /** Read position in the current tick's slot. */
-  private pos = 0;
   private near = 0;
 
+  constructor(capacity = 1024) {
+    this.i32 = new Int32Array(capacity * EV);
+    this.objs = new Array(capacity).fill(null);
+  }
+
+  /** Events waiting. */
   get size(): number {
     return this.near + this.far.size;
   }
@@ -140,44 +143,83 @@ export class TimeWheel {
     return this.cur;
   }
 
-  /** Schedule `ev` (its `tick` ≥ the current tick; `t` and `seq` set). */
-  push(ev: SimEvent): void {
-    const k = ev.tick;
-    if (k - this.cur < SLOTS) {
-      const i = k & MASK;
-      this.slots[i]![this.lens[i]!++] = ev;
-      this.bits[i >>> 5]! |= 1 << (i & 31);
-      this.near++;
-    } else {
-      this.far.push(ev);
+  /** A free event id (its fields are stale: set them all). */
+  alloc(): number {
+    const id = this.freeHead;
+    if (id >= 0) {
+      this.freeHead = this.i32[id * EV + NEXT]!;
+      return id;
     }
+    if (this.used === this.objs.length) this.grow();
+    return this.used++;
   }
 
-  /** The next event if its tick is ≤ `limit`; otherwise undefined (and every pending event is after `limit`). */
-  pop(limit: number): SimEvent | undefined {
+  /** Give `id` back (it must not be queued). */
+  release(id: number): void {
+    this.objs[id] = null;
+    this.i32[id * EV + NEXT] = this.freeHead;
+    this.freeHead = id;
+  }
+
+  private grow(): void {
+    const cap = this.objs.length * 2;
+    const i32 = new Int32Array(cap * EV);
+    i32.set(this.i32);
+    this.i32 = i32;
+    const objs = new Array<unknown>(cap).fill(null);
+    for (let i = 0; i < this.objs.length; i++) objs[i] = this.objs[i];
+    this.objs = objs;
+  }
+
+  /** Schedule event `id` at `tick` (≥ the current tick) with sequence number `seq`. */
+  push(id: number, tick: number, seq: number): void {
+    if (tick - this.cur < SLOTS) this.pushNear(id, tick);
+    else this.far.push(id, tick, seq);
+  }
+
+  private pushNear(id: number, tick: number): void {
+    const i = (tick & MASK) << 1;
+    const ends = this.ends;
+    const i32 = this.i32;
+    const last = ends[i + 1]!;
+    i32[id * EV + NEXT] = -1;
+    if (last < 0) {
+      ends[i] = id;
+      this.bits[i >>> 6]! |= 1 << ((i >>> 1) & 31);
+    } else {
+      i32[last * EV + NEXT] = id;
+    }
+    ends[i + 1] = id;
+    this.near++;
+  }
+
+  /**
+   * The next event's id if its tick is ≤ `limit` (its tick is then `tick`); otherwise -1 (and every pending event
+   * is after `limit`).
+   */
+  pop(limit: number): number {
     for (;;) {
-      const i = this.cur & MASK;
-      const len = this.lens[i]!;
-      if (this.pos < len) {
-        if (this.cur > limit) return undefined;
+      const i = (this.cur & MASK) << 1;
+      const ends = this.ends;
+      const id = ends[i]!;
+      if (id >= 0) {
+        if (this.cur > limit) return -1;
         this.near--;
-        const slot = this.slots[i]!;
-        const ev = slot[this.pos]!;
-        slot[this.pos++] = null;
-        return ev;
+        const next = this.i32[id * EV + NEXT]!;
+        ends[i] = next;
+        if (next < 0) {
+          ends[i + 1] = -1;
+          this.bits[i >>> 6]! &= ~(1 << ((i >>> 1) & 31));
+        }
+        return id;
       }
-      if (len > 0) {
-        this.lens[i] = 0;
-        this.bits[i >>> 5]! &= ~(1 << (i & 31));
-      }
-      this.pos = 0;
       let next: number;
       if (this.near > 0) next = this.nextNear();
-      else if (this.far.size > 0) next = this.far.peek()!.tick;
-      else return undefined;
+      else if (this.far.size > 0) next = this.far.peekTick();
+      else return -1;
       if (next > limit) {
         if (limit > this.cur && limit !== Infinity) this.advance(limit);
-        return undefined;
+        return -1;
       }
       this.advance(next);
     }
@@ -185,9 +227,11 @@ export class TimeWheel {
 
   private advance(tick: number): void {
     this.cur = tick;
-    this.pos = 0;
     const far = this.far;
-    while (far.size > 0 && far.peek()!.tick - tick < SLOTS) this.push(far.pop()!);
+    while (far.size > 0 && far.peekTick() - tick < SLOTS) {
+      const t = far.peekTick();
+      this.pushNear(far.pop(), t);
+    }
   }
 
   /** The tick of the first non-empty slot after the current one (requires near > 0). */

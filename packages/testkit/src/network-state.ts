@@ -1,27 +1,33 @@
 /**
- * The simulated network's internal records: nodes, connection endpoints, connections and dials. Plain classes with
- * fixed shapes so the delivery hot path stays monomorphic. Internal to the testkit; the public view is `SimNode`.
+ * The simulated network's internal records: nodes, the cold side of connection endpoints, connections and dials.
+ * Plain classes with fixed shapes. Internal to the testkit; the public view is `SimNode`. The hot state of an
+ * endpoint (counters, state word, listener) lives in the `EndpointTable` (endpoint-table.ts), where a delivery
+ * finds it without chasing objects; an `Endpoint` here carries what the connection lifecycle needs.
  */
+import { CLOSED, STATE, STATE_MASK, REC, type EndpointTable } from './endpoint-table.js';
 import type { CarrierEvents, NodeId, Timers } from './ports.js';
 import type { SeededRandom } from './random.js';
-import type { LinkFaults } from './faults.js';
 
-/** Endpoint states. */
-export const PENDING = 0;
-export const OPEN = 1;
-export const CLOSED = 2;
+export { PENDING, OPEN, CLOSED } from './endpoint-table.js';
+
+/** Flags of a message on the wire: a duplicate copy, a reordered message, a control frame. */
+export const DUP = 1;
+export const REORDERED = 2;
+export const CONTROL = 4;
+/** Control frames: the acceptor's answer to a dial, and the orderly close that follows the last message. */
+export const ACCEPT = { control: 'accept' } as const;
+export const FIN = { control: 'fin' } as const;
 
 /** A carrier's mutable state; the `SimCarrier` object is a thin facade over it. */
 export interface CarrierState {
   listener: CarrierEvents | null;
+  /** Alive, current and open: `send` checks this one flag (kept by crash, restart and close). */
+  live: boolean;
+  /** The endpoint index this carrier sent on last (a hint, validated before use): skips the map lookup. */
+  sendEp: number;
   /** The node incarnation this carrier belongs to; a crash makes it stale until a state-kept restart revives it. */
   incarnation: number;
   closed: boolean;
-  /** Alive, current and open: `send` checks this one flag (kept by crash, restart and close). */
-  live: boolean;
-  /** The endpoint that delivered last, for replies: saves the map lookup when a handler answers its sender. */
-  lastPeer: NodeId | null;
-  lastEp: Endpoint | null;
 }
 
 /** One simulated process. */
@@ -59,43 +65,42 @@ export class NodeState {
   }
 }
 
-/** One side of a connection; also the sending direction `node → peer.node`. */
-export class Endpoint {
-  state = PENDING;
-  peer!: Endpoint;
-  /**
-   * The send queue of this side is `sent - peer.received` (messages on the wire). The sender compares against a
-   * stale snapshot of `peer.received` and reads the peer only when the queue looks full, and the receiver checks
-   * `drainWanted` on itself: a delivery then touches only the receiving endpoint.
-   */
-  sent = 0;
-  /** Messages from the peer that left the wire at this side (received or dropped), duplicates not counted. */
-  received = 0;
-  /** Last value of `peer.received` this side read. */
-  peerReceivedSeen = 0;
-  /** The peer got `backpressure` from its queue toward this side and waits for `drain`. */
-  drainWanted = false;
-  /** Arrival time of the last FIFO message sent from this side: later ones never arrive earlier. */
-  lastArrival = 0;
-  /** Messages that reached this side while its incoming direction was cut (held, as TCP would retransmit). */
-  held: unknown[] | null = null;
-  heldFlags: number[] | null = null;
+/** Messages that reached an endpoint while its incoming direction was cut (held, as TCP would retransmit). */
+export class Held {
+  readonly messages: unknown[] = [];
+  readonly flags: number[] = [];
   flushScheduled = false;
-  /** Faults of the direction `node → peer.node`, cached until the fault settings change. */
-  cfg: LinkFaults | null = null;
-  cfgVersion = -1;
-  /** The peer's id and a trace key, copied here so a delivery touches as few objects as possible. */
-  peerId: NodeId = '' as NodeId;
-  traceKey = 0;
-  /** The carrier of the node's incarnation this endpoint belongs to (fixed: a crash closes every endpoint). */
-  readonly carrier: CarrierState;
+}
+
+/**
+ * One side of a connection (also the sending direction `node → peer.node`), as the cold paths see it: its hot
+ * state lives in the `EndpointTable` at `index` (-1 once recycled: then it reads as closed).
+ */
+export class Endpoint {
+  index = -1;
+  peer!: Endpoint;
+  held: Held | null = null;
 
   constructor(
+    readonly table: EndpointTable,
     readonly node: NodeState,
     readonly conn: Conn,
     readonly incarnation: number,
-  ) {
-    this.carrier = node.carrier;
+    /** The carrier of the node's incarnation this endpoint belongs to (fixed: a crash closes every endpoint). */
+    readonly carrier: CarrierState,
+    /** The peer's node id. */
+    readonly peerId: NodeId,
+  ) {}
+
+  get state(): number {
+    return this.index < 0 ? CLOSED : this.table.rec[this.index * REC + STATE]! & STATE_MASK;
+  }
+
+  set state(s: number) {
+    if (this.index < 0) throw new Error('testkit: state change of a recycled endpoint');
+    const i = this.index * REC + STATE;
+    const rec = this.table.rec;
+    rec[i] = (rec[i]! & ~STATE_MASK) | s;
   }
 }
 
@@ -106,7 +111,10 @@ export class Conn {
   /** When a cut started to affect this connection (-1: not cut); the failure detector fires after a delay. */
   cutSince = -1;
 
-  constructor(readonly id: number, readonly dial: Dial) {}
+  constructor(
+    readonly id: number,
+    readonly dial: Dial,
+  ) {}
 }
 
 /** One `connect(address)` in progress. */

@@ -4,31 +4,25 @@
  * `down(failed)` after the failure-detector delay when the peer crashes or the link is cut, bounded send queue
  * with `backpressure` / `drain`. Messages are passed by reference: receivers must treat them as immutable.
  */
+import type { Connections } from './connections.js';
+import type { CarrierState, NodeState } from './network-state.js';
 import type { Carrier, CarrierEvents, Envelope, NodeId, SendResult } from './ports.js';
-import type { CarrierState, Endpoint, NodeState } from './network-state.js';
-
-/** What the carrier needs from the simulation engine. */
-export interface CarrierEngine {
-  connect(node: NodeState, carrier: CarrierState, address: string): void;
-  disconnect(node: NodeState, carrier: CarrierState, peer: NodeId): void;
-  send(node: NodeState, carrier: CarrierState, peer: NodeId, envelope: Envelope): SendResult;
-  close(node: NodeState, carrier: CarrierState): void;
-}
+import type { Transport } from './transport.js';
 
 /** One incarnation of a node's carrier. After a crash it is silent until a state-kept restart revives it. */
-// The carrier object is its own state record (one object fewer on the delivery hot path).
+// The carrier object is its own state record (one object fewer on the hot path); fields `send` reads come first.
 export class SimCarrier implements Carrier, CarrierState {
+  live = true;
+  sendEp = -1;
+  listener: CarrierEvents | null = null;
   readonly self: NodeId;
   readonly address: string;
-  listener: CarrierEvents | null = null;
   incarnation: number;
   closed = false;
-  live = true;
-  lastPeer: NodeId | null = null;
-  lastEp: Endpoint | null = null;
 
   constructor(
-    private readonly engine: CarrierEngine,
+    private readonly transport: Transport,
+    private readonly connections: Connections,
     private readonly node: NodeState,
   ) {
     this.self = node.id;
@@ -37,23 +31,24 @@ export class SimCarrier implements Carrier, CarrierState {
   }
 
   connect(address: string): void {
-    this.engine.connect(this.node, this, address);
+    this.connections.connect(this.node, this, address);
   }
 
   disconnect(peer: NodeId): void {
-    this.engine.disconnect(this.node, this, peer);
+    this.connections.disconnect(this.node, this, peer);
   }
 
   send(peer: NodeId, envelope: Envelope): SendResult {
-    return this.engine.send(this.node, this, peer, envelope);
+    return this.transport.send(this.node, this, peer, envelope);
   }
 
   listen(events: CarrierEvents): void {
     this.listener = events;
+    this.connections.listenerChanged(this.node, this);
   }
 
   close(): Promise<void> {
-    this.engine.close(this.node, this);
+    this.connections.close(this.node, this);
     return Promise.resolve();
   }
 }
