@@ -3,11 +3,14 @@
  *
  * Workload: one writer does 100 000 puts over 10 000 keys, each shipped as its own update (bytes) and applied at a
  * second replica; then the final state as one snapshot loaded into a fresh replica; then half the keys deleted
- * (and, for Rumor, collected with the causally stable context — both replicas have seen every dot). Rumor's updates
- * and snapshots are its plain-data deltas/snapshots encoded with @msgpack/msgpack (reused Encoder/Decoder), and the
- * timings include that encoding and decoding, as Yjs's and Automerge's include theirs.
+ * (and, for Rumor, collected with the causally stable context — both replicas have seen every dot). Rumor does what
+ * the stock map does on the wire: each update is the put's delta in crdt-wire's binary form (`encodeDelta`), applied
+ * at the second replica through validated ingest (`createIngest(...).ingest`: decode, every check of untrusted
+ * input, merge). Snapshots are the plain-data snapshot encoded with @msgpack/msgpack (a reused Encoder/Decoder). The
+ * timings include all of that, as Yjs's and Automerge's include their own encoding and decoding.
  *
- * Run: `npm run bench -- ormap` (options: `--puts=N --keys=N --rounds=N --automerge-sample=N --no-automerge`).
+ * Run: `npm run bench -- ormap` (options: `--puts=N --keys=N --rounds=N --automerge-sample=N --no-automerge`;
+ * `--quick` = one round without Automerge, for iterating — recorded figures come from the full run).
  * Rumor and Yjs run side by side, alternating every 2 000 steps within each phase (so a shared machine's load hits both
  * alike), over `rounds` rounds (default 3), reporting the best figure of each; snapshot loads alternate too and the
  * fastest of 7 counts. Automerge runs once, after them.
@@ -15,6 +18,7 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import * as Y from 'yjs';
 import * as Automerge from '@automerge/automerge';
+import { createIngest, encodeDelta, type Result as WireResult } from '@rumor/crdt-wire';
 import { createHlc } from '@rumor/hlc';
 import { createORMap, fromSnapshot, type NodeId, type ORMapData } from '@rumor/ormap';
 
@@ -24,9 +28,10 @@ const arg = (name: string, dflt: number): number => {
 };
 const PUTS = arg('puts', 100_000);
 const KEYS = arg('keys', 10_000);
-const WITH_AUTOMERGE = !process.argv.includes('--no-automerge');
+const QUICK = process.argv.includes('--quick');
+const WITH_AUTOMERGE = !QUICK && !process.argv.includes('--no-automerge');
 const AUTOMERGE_SAMPLE = arg('automerge-sample', 1000);
-const ROUNDS = arg('rounds', 3);
+const ROUNDS = arg('rounds', QUICK ? 1 : 3);
 const LOAD_REPEATS = 7;
 
 
@@ -71,6 +76,11 @@ interface System {
   deleteHalf(puts: number): number;
 }
 
+function unwrap<T>(r: WireResult<T>): T {
+  if (!r.ok) throw new Error(`ormap bench: ${r.error.code}: ${r.error.message}`);
+  return r.value;
+}
+
 function rumorSystem(puts: number): System {
   const encoder = new Encoder();
   const decoder = new Decoder();
@@ -79,12 +89,18 @@ function rumorSystem(puts: number): System {
   const a = createORMap<number>({ nodeId: 'writer' as NodeId }, { clock: clockA });
   const b = createORMap<number>({ nodeId: 'reader' as NodeId }, { clock: createHlc({}, { wallClock: Date.now }) });
   const c = createORMap<number>({ nodeId: 'reader2' as NodeId }, { clock: createHlc({}, { wallClock: Date.now }) });
+  // The receiving side's validated ingest, with the stock map's default bounds.
+  const wire = createIngest({}, { wallClock: Date.now });
+  const apply = (map: typeof b, update: Uint8Array): void => {
+    const r = wire.ingest(map, update);
+    if (r.rejected.length > 0) throw new Error(`ormap bench: update refused: ${r.rejected[0]!.code}`);
+  };
   const updates: Uint8Array[] = new Array(puts);
   let decoded: ORMapData<number>[] = [];
   return {
-    local: (i) => void (updates[i] = encoder.encode(a.put(key(i), i))),
-    remote: (i) => void b.merge(decoder.decode(updates[i]!) as ORMapData<number>),
-    prepareMerge: () => void (decoded = updates.map((u) => decoder.decode(u) as ORMapData<number>)),
+    local: (i) => void (updates[i] = unwrap(encodeDelta(a.put(key(i), i)))),
+    remote: (i) => apply(b, updates[i]!),
+    prepareMerge: () => void (decoded = updates.map((u) => wire.accept<number>(u).data)),
     merge: (i) => void c.merge(decoded[i]!),
     updateBytes: () => updates.reduce((n, u) => n + u.byteLength, 0),
     snapshot() {
@@ -96,7 +112,7 @@ function rumorSystem(puts: number): System {
       check(b.get(key(n - 1)) === n - 1 && b.size === Math.min(KEYS, n), 'rumor replica diverged');
       for (let i = 0; i < KEYS / 2; i++) {
         const d = a.delete(key(i));
-        if (d !== undefined) b.merge(decoder.decode(encoder.encode(d)) as ORMapData<number>);
+        if (d !== undefined) apply(b, unwrap(encodeDelta(d)));
       }
       // Both replicas have observed every dot the writer minted: that is the causally stable context.
       const stable = new Map([['writer' as NodeId, clockA.pack()]]);

@@ -65,6 +65,18 @@ export const IngestErrorCode = {
   drift: 'hlc.drift',
 } as const;
 
+/**
+ * Codes of the binary OR-Map payload (`encodeDelta`; bytes given to `accept` / `ingest`): structural faults that
+ * refuse the whole payload. Faults of single entries use the ingest codes, as on the object path.
+ */
+export const DeltaErrorCode = {
+  truncated: 'delta.truncated',
+  version: 'delta.version',
+  flags: 'delta.flags',
+  varint: 'delta.varint',
+  trailingBytes: 'delta.trailing-bytes',
+} as const;
+
 type ValueOf<T> = T[keyof T];
 
 /** Every error code crdt-wire emits. */
@@ -72,7 +84,8 @@ export type WireErrorCode =
   | ValueOf<typeof CodecErrorCode>
   | ValueOf<typeof EnvelopeErrorCode>
   | ValueOf<typeof RecordErrorCode>
-  | ValueOf<typeof IngestErrorCode>;
+  | ValueOf<typeof IngestErrorCode>
+  | ValueOf<typeof DeltaErrorCode>;
 
 /** All codes, for documentation checks and per-code counters. */
 export const WIRE_ERROR_CODES: readonly WireErrorCode[] = [
@@ -80,4 +93,5 @@ export const WIRE_ERROR_CODES: readonly WireErrorCode[] = [
   ...Object.values(EnvelopeErrorCode),
   ...Object.values(RecordErrorCode),
   ...Object.values(IngestErrorCode),
+  ...Object.values(DeltaErrorCode),
 ];

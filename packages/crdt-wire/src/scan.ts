@@ -14,6 +14,7 @@
 import { CodecErrorCode } from './errors.js';
 import type { ResolvedCodecLimits } from './limits.js';
 import type { WireError } from './result.js';
+import { isUtf8 } from './utf8.js';
 
 // Per-level state, reused across calls: scanning is synchronous and calls nothing outside this module.
 let remaining = new Float64Array(64);
@@ -173,40 +174,6 @@ const LEN_BYTES = [
 
 function readU32(b: Uint8Array, at: number): number {
   return b[at]! * 0x1000000 + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!);
-}
-
-/** Whether `b[start, end)` is valid UTF-8 (RFC 3629: shortest form, no surrogates, at most U+10FFFF). */
-function isUtf8(b: Uint8Array, start: number, end: number): boolean {
-  let i = start;
-  while (i < end) {
-    const c = b[i]!;
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    let more: number;
-    let lo = 0x80;
-    let hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) more = 1;
-    else if (c >= 0xe0 && c <= 0xef) {
-      more = 2;
-      if (c === 0xe0) lo = 0xa0; // no overlong forms
-      else if (c === 0xed) hi = 0x9f; // no surrogates
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      more = 3;
-      if (c === 0xf0) lo = 0x90; // no overlong forms
-      else if (c === 0xf4) hi = 0x8f; // nothing above U+10FFFF
-    } else return false;
-    if (i + more >= end) return false; // sequence cut by the end of the string
-    const c1 = b[i + 1]!;
-    if (c1 < lo || c1 > hi) return false;
-    for (let k = 2; k <= more; k++) {
-      const ck = b[i + k]!;
-      if (ck < 0x80 || ck > 0xbf) return false;
-    }
-    i += more + 1;
-  }
-  return true;
 }
 
 function isProto(b: Uint8Array, at: number): boolean {

@@ -15,7 +15,7 @@
  * merge would kill our live dots under the sender's horizon; so when anything of a complete payload is refused, the
  * accepted data keeps the horizon but loses `complete` (authoritative for the listed keys only — weaker, still true).
  */
-import { LOGICAL_MAX, WALL_MAX_MS, isPacked, pack } from '@rumor/hlc';
+import { LOGICAL_BITS, LOGICAL_MAX, WALL_MAX_MS, isPacked } from '@rumor/hlc';
 import type { EntryData, HorizonData, NodeId, ORMapData, SlotData } from '@rumor/ormap';
 import { IngestErrorCode, type WireErrorCode } from './errors.js';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from './ingest-limits.js';
@@ -59,12 +59,16 @@ type EntryVerdict = { ok: true; live: number } | { ok: false; code: WireErrorCod
 
 const EMPTY: ORMapData<never> = Object.freeze({ writers: Object.freeze([]), entries: Object.freeze([]) });
 
+const LOGICAL_SPAN = 2 ** LOGICAL_BITS;
+
 /** Largest packed HLC accepted at wall time `nowMs` (sanitised like @rumor/hlc's clock does). */
 export function hlcMaxAt(nowMs: number, maxDriftMs: number): number {
   const w = Math.floor(nowMs);
   const wall = w >= 0 ? Math.min(w + maxDriftMs, WALL_MAX_MS) : maxDriftMs;
-  return pack({ wallMs: Math.min(wall, WALL_MAX_MS), logical: LOGICAL_MAX });
+  // pack() without building a timestamp object: this runs once per payload.
+  return Math.min(wall, WALL_MAX_MS) * LOGICAL_SPAN + LOGICAL_MAX;
 }
+
 
 /** Whether `id` is a node id: a well-formed string of 1..`max` UTF-8 bytes. */
 export function isNodeId(id: unknown, max: number = DEFAULT_INGEST_LIMITS.nodeIdBytesMax): id is NodeId {

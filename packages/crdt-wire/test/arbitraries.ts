@@ -141,3 +141,16 @@ export const validPayload = fc
       ),
     );
   });
+
+/** The delta of one local write or delete (one writer, one entry, one slot): the hot path of the binary form. */
+export const singleWritePayload = fc
+  .tuple(
+    nodeId,
+    fc.oneof(fc.string({ maxLength: 16 }), fc.string({ unit: 'grapheme', maxLength: 6 })).filter((s) => utf8Length(s) >= 0),
+    dotHlc,
+    fc.option(wireValue(2), { nil: undefined }),
+  )
+  .map(([writer, key, hlc, value]) => ({
+    writers: [writer],
+    entries: [[key, value === undefined ? [0, hlc] : [0, hlc, value]]] as unknown[][],
+  }));

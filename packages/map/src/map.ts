@@ -5,8 +5,9 @@
  * state is not touched yet) → append the record to the log (fsync per policy) → apply to the state → notify
  * subscribers → broadcast. So `put` resolves once the write is durable locally, a read never sees a write the log
  * could still lose (under `always`), and local writes still see each other in order (a later write's context
- * covers the staged earlier ones). Remote deltas, repairs and snapshots pass crdt-wire validated ingest (shape,
- * bounds, drift, the user's validator) before the merge; what was accepted is logged (without its own fsync) or,
+ * covers the staged earlier ones). Deltas are broadcast in crdt-wire's binary form (`encodeDelta`, wire-format §5.2),
+ * the object form only when a batch's delta is too big for one binary value. Remote deltas — either form — repairs
+ * and snapshots pass crdt-wire validated ingest (shape, bounds, drift, the user's validator) before the merge; what was accepted is logged (without its own fsync) or,
  * for a full sync, covered by a snapshot. Recovery replays snapshot chunks and records through validated ingest.
  *
  * Guarantees: no acknowledged local write is lost by a crash at any instant (fsync `always` or `batch`); nothing
@@ -14,6 +15,7 @@
  */
 import {
   createIngest,
+  encodeDelta,
   utf8Length,
   wireSize,
   NOT_WIRE,
@@ -98,8 +100,11 @@ export interface MapStatus {
 /** The stock replicated map. */
 export interface ReplicatedMap<V = unknown> {
   readonly name: string;
-  /** The replica-driver callbacks (full sync, deltas, digest anti-entropy, peer down) backing this map. */
-  readonly callbacks: ReplicaCallbacks<ORMapData<V>, MapSnapshot<V>, never>;
+  /**
+   * The replica-driver callbacks (full sync, deltas, digest anti-entropy, peer down) backing this map. Deltas are
+   * `ORMapData` objects or their binary form (wire-format §5.2); `mergeDelta` takes either, untrusted.
+   */
+  readonly callbacks: ReplicaCallbacks<ORMapData<V> | Uint8Array, MapSnapshot<V>, never>;
   /** Attach the driver instance created with `callbacks`; deltas are broadcast from then on. */
   attach(replica: MapReplicaHandle): void;
   /** Write a value; resolves once durable locally (per the fsync policy). Rejects with a MapError, writing nothing. */
@@ -138,6 +143,21 @@ const realTimers: MapTimers = {
 };
 
 type WalRecord<V> = { t: 'w' | 'r'; d: ORMapData<V> };
+
+/**
+ * Largest delta broadcast in the binary form. A replica gossip payload's `bin` must stay well under the receivers'
+ * codec `binBytesMax` (default 256 KiB); a bigger delta (a large batch) goes in the object form, whose strings are
+ * bounded one by one.
+ */
+const BINARY_DELTA_BYTES_MAX = 65_536;
+
+/** A local delta as it is broadcast: its binary form, or the object itself when that is too big (or fails). */
+function deltaOnWire<V>(delta: ORMapData<V>): ORMapData<V> | Uint8Array {
+  const bytes = encodeDelta(delta);
+  return bytes.ok && bytes.value.length <= BINARY_DELTA_BYTES_MAX ? bytes.value : delta;
+}
+
+const NO_BEFORE: ReadonlyMap<string, never> = new Map<string, never>();
 
 /** Create (and recover) a replicated map; the node calls it as `node.map(name, options)`. */
 export async function createReplicatedMap<V = unknown>(
@@ -389,7 +409,7 @@ export async function createReplicatedMap<V = unknown>(
     notify(before, changed, 'local');
     if (replica !== undefined) {
       counters.broadcast += 1;
-      replica.broadcastUpdate(delta);
+      replica.broadcastUpdate(deltaOnWire(delta));
     } else counters.unattached += 1; // peers get it by full sync / anti-entropy once attached
     maybeSnapshot();
   }
@@ -421,7 +441,7 @@ export async function createReplicatedMap<V = unknown>(
     return out;
   }
 
-  function notify(before: Map<string, V | undefined>, changed: Iterable<string>, origin: 'local' | 'remote'): void {
+  function notify(before: ReadonlyMap<string, V | undefined>, changed: Iterable<string>, origin: 'local' | 'remote'): void {
     for (const key of changed) {
       if (origin === 'remote' && opts.pruneOnPeerDown) reassert(key);
       if (subscribers.size === 0 || !watched(key)) continue;
@@ -492,14 +512,17 @@ export async function createReplicatedMap<V = unknown>(
 
   function mergeDelta(instance: string, delta: unknown): void {
     if (closed || instance !== name) return;
-    const before = capture(listedKeys(delta));
-    const result = ingestRemote.ingest(state, delta, leaf);
-    countRejections(result.rejected);
-    if (result.merged.entries.length === 0 && result.merged.horizon === undefined) return;
+    // Validated ingest in two steps (accept, then merge), so the before-images come from the accepted keys —
+    // also for a binary delta, whose keys are known only once decoded.
+    const { data, rejected } = ingestRemote.accept<V>(delta, leaf);
+    countRejections(rejected);
+    if (data.entries.length === 0 && data.horizon === undefined) return;
+    const before = subscribers.size === 0 ? NO_BEFORE : capture(data.entries.map((e) => e[0]));
+    const changed = state.merge(data);
     counters.merged += 1;
-    refreshStaged(result.accepted);
-    if (!logRemote(result.merged)) background(snapshotNow(), 'snapshot');
-    notify(before, result.accepted, 'remote');
+    refreshStaged(changed);
+    if (!logRemote(data)) background(snapshotNow(), 'snapshot');
+    notify(before, changed, 'remote');
     maybeSnapshot();
   }
 
@@ -635,7 +658,7 @@ export async function createReplicatedMap<V = unknown>(
     },
   };
 
-  const callbacks: ReplicaCallbacks<ORMapData<V>, MapSnapshot<V>, never> = {
+  const callbacks: ReplicaCallbacks<ORMapData<V> | Uint8Array, MapSnapshot<V>, never> = {
     mergeDelta: (instance, delta) => mergeDelta(instance, delta),
     applyFullSync: (instance, snapshot, from) => applyFullSync(instance, snapshot, from),
     fullSyncSnapshot: (instance) => {

@@ -143,6 +143,8 @@ export interface ORMap<V> extends Iterable<[string, V]> {
 }
 
 const DEAD: unique symbol = Symbol('dead');
+/** Stale digest entries tolerated beyond twice the map's size before they are folded in without a digest read. */
+const STALE_SLACK = 1024;
 type Dead = typeof DEAD;
 
 interface Slot<V> {
@@ -158,6 +160,8 @@ interface Entry<V> extends TreeMember {
   slots: Slot<V>[];
   live: number;
   epoch: number;
+  /** Its hash in the digest tree is out of date: it is listed in `stale`, to be folded in before the next digest read. */
+  stale: boolean;
 }
 
 // A class, not closures: every map shares one set of method code, so code optimised for one instance keeps working
@@ -181,6 +185,8 @@ class ORMapImpl<V> implements ORMap<V> {
   private batchKeys: Set<string> | undefined = undefined;
   /** Greatest hlc merged so far: the next local dot goes above it. */
   private seenMax = 0;
+  /** Entries whose digest hash is out of date (see `hashEntry`). */
+  private readonly stale: Entry<V>[] = [];
   /** Scratch: payload writer index → local writer index (merge is not re-entrant). */
   private readonly wmap: number[] = [];
 
@@ -202,7 +208,33 @@ class ORMapImpl<V> implements ORMap<V> {
     return h === undefined || h < this.floor ? this.floor : h;
   }
 
+  /**
+   * The entry's slots changed: its digest hash is recomputed lazily, when a digest is next read. A key written many
+   * times between two anti-entropy rounds is hashed once, and a write costs no tree update.
+   */
   private hashEntry(e: Entry<V>): void {
+    if (e.stale) return;
+    e.stale = true;
+    const stale = this.stale;
+    stale.push(e);
+    // Removed entries wait in the list too: bound it by the map's size, so churn without digests cannot grow it.
+    if (stale.length > STALE_SLACK + 2 * this.byKey.size) this.syncDigest();
+  }
+
+  /** Bring the digest tree up to date: O(depth) per entry changed since the last call, never a rescan. */
+  private syncDigest(): void {
+    const stale = this.stale;
+    if (stale.length === 0) return;
+    for (let i = 0; i < stale.length; i++) {
+      const e = stale[i]!;
+      if (!e.stale) continue; // removed since
+      e.stale = false;
+      this.rehashEntry(e);
+    }
+    stale.length = 0;
+  }
+
+  private rehashEntry(e: Entry<V>): void {
     let lo = e.klo;
     let hi = e.bucket;
     for (const s of e.slots) {
@@ -215,7 +247,7 @@ class ORMapImpl<V> implements ORMap<V> {
 
   private addEntry(key: string, slots: Slot<V>[], live: number): Entry<V> {
     hashKey(key);
-    const e: Entry<V> = { key, klo: keyHash.lo, bucket: keyHash.hi, lo: 0, hi: 0, leafPos: 0, slots, live, epoch: 0 };
+    const e: Entry<V> = { key, klo: keyHash.lo, bucket: keyHash.hi, lo: 0, hi: 0, leafPos: 0, slots, live, epoch: 0, stale: false };
     this.byKey.set(key, e);
     this.keyIndex.insert(key);
     this.tree.add(e);
@@ -227,7 +259,9 @@ class ORMapImpl<V> implements ORMap<V> {
   private removeEntry(e: Entry<V>): void {
     this.byKey.delete(e.key);
     this.keyIndex.remove(e.key);
+    // The tree holds e.lo/e.hi (stale or not): removing XORs out exactly that.
     this.tree.remove(e);
+    e.stale = false;
     if (e.live > 0) this.liveKeys--;
   }
 
@@ -371,6 +405,43 @@ class ORMapImpl<V> implements ORMap<V> {
     return this.deltaOf(e);
   }
 
+  /**
+   * The fast path of `joinEntry`: one incoming slot of writer `w`, above our horizon, for a key we hold nothing of
+   * (`local` undefined) or only `w`'s slot — the shape of every single-write delta. Nothing can be canonicalized or
+   * removed here (the slot is above the horizon), so the entry settles without the general bookkeeping.
+   */
+  private joinOne(key: string, e: Entry<V> | undefined, local: Slot<V> | undefined, w: number, t: number, s: SlotData<V>, changed: string[]): void {
+    this.noteObserved(w, t);
+    const live = s.length > 2;
+    if (local === undefined) {
+      this.addEntry(key, [{ w, t, v: live ? (s[2] as V) : DEAD, mark: 0 }], live ? 1 : 0).epoch = this.epoch;
+      if (live) changed.push(key);
+    } else if (t > local.t) {
+      const wasLive = local.v !== DEAD;
+      local.t = t;
+      local.v = live ? (s[2] as V) : DEAD;
+      e!.epoch = this.epoch;
+      this.settleOne(e!, live);
+      if (wasLive || live) changed.push(key);
+    } else if (t === local.t && !live && local.v !== DEAD) {
+      local.v = DEAD;
+      this.settleOne(e!, false);
+      changed.push(key);
+    }
+  }
+
+  /** `settle` of an entry whose only slot is above the horizon: just the live count and the hash. */
+  private settleOne(e: Entry<V>, live: boolean): void {
+    if (live) {
+      if (e.live === 0) this.liveKeys++;
+      e.live = 1;
+    } else {
+      if (e.live > 0) this.liveKeys--;
+      e.live = 0;
+    }
+    this.hashEntry(e);
+  }
+
   /** Join one incoming entry; `hb` is the sender's horizon when the payload is authoritative. */
   private joinEntry(ed: EntryData<V>, wmap: number[], hb: number[] | undefined, hbFloor: number, changed: string[]): number {
     const key = ed[0];
@@ -385,23 +456,7 @@ class ORMapImpl<V> implements ORMap<V> {
       const t = s[1];
       const local = e === undefined ? undefined : e.slots.length === 1 ? e.slots[0]! : null;
       if (local !== null && t > this.horizonOf(w) && (local === undefined || local.w === w)) {
-        this.noteObserved(w, t);
-        const live = s.length > 2;
-        if (local === undefined) {
-          this.addEntry(key, [{ w, t, v: live ? (s[2] as V) : DEAD, mark: 0 }], live ? 1 : 0).epoch = this.epoch;
-          if (live) changed.push(key);
-        } else if (t > local.t) {
-          const wasLive = local.v !== DEAD;
-          local.t = t;
-          local.v = live ? (s[2] as V) : DEAD;
-          e!.epoch = this.epoch;
-          this.settle(e!);
-          if (wasLive || live) changed.push(key);
-        } else if (t === local.t && !live && local.v !== DEAD) {
-          local.v = DEAD;
-          this.settle(e!);
-          changed.push(key);
-        }
+        this.joinOne(key, e, local, w, t, s, changed);
         return t;
       }
     }
@@ -537,7 +592,7 @@ class ORMapImpl<V> implements ORMap<V> {
   merge(data: ORMapData<V>): string[] {
     const ids = data.writers;
     const wmap = this.wmap;
-    wmap.length = ids.length;
+    // Only indices below ids.length are read; stale ones above are harmless (and truncating costs more than the merge).
     for (let i = 0; i < ids.length; i++) wmap[i] = this.writers.intern(ids[i]!);
     const changed: string[] = [];
     this.epoch++;
@@ -620,6 +675,7 @@ class ORMapImpl<V> implements ORMap<V> {
   }
 
   private nodeOf(level: number, idx: number): DigestNode {
+    this.syncDigest();
     const n = this.tree.node(level, idx);
     return { hash: hex64(n.hi, n.lo), count: n.count };
   }
@@ -632,6 +688,7 @@ class ORMapImpl<V> implements ORMap<V> {
   }
 
   digestKeys(level: number, idx: number): DigestKey[] {
+    this.syncDigest();
     const out = (this.tree.members(level, idx) as Entry<V>[]).map((e): DigestKey => [e.key, hex64(e.hi, e.lo)]);
     return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   }
@@ -715,6 +772,7 @@ class ORMapImpl<V> implements ORMap<V> {
   }
 
   digest(): ORMapDigest {
+    this.syncDigest();
     const root = this.tree.node(0, 0);
     return { hash: hex64(root.hi, root.lo), count: root.count, horizon: this.horizonHash() };
   }

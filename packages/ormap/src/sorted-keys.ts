@@ -61,6 +61,14 @@ class ChunkedKeys implements SortedKeys {
       this.count = 1;
       return;
     }
+    // Keys arriving in order (a snapshot, sequential ids) go after the last one: one comparison, and full chunks.
+    const tail = chunks[chunks.length - 1]!;
+    if (tail[tail.length - 1]! < key) {
+      if (tail.length < this.chunkMax) tail.push(key);
+      else chunks.push([key]);
+      this.count++;
+      return;
+    }
     const ci = this.chunkFor(key);
     const c = chunks[ci]!;
     const i = lowerBound(c, key);

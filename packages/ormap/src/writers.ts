@@ -24,8 +24,12 @@ class WritersTable implements Writers {
   private readonly ids: NodeId[] = [];
   readonly lo: number[] = [];
   readonly hi: number[] = [];
+  // Payloads mostly come from the writer of the previous one: remember the last lookup.
+  private lastId = '';
+  private lastW = -1;
 
   intern(id: NodeId): number {
+    if (id === this.lastId) return this.lastW;
     let w = this.index.get(id);
     if (w === undefined) {
       w = this.ids.length;
@@ -34,6 +38,8 @@ class WritersTable implements Writers {
       this.lo.push(hashLo(id));
       this.hi.push(hashHi(id));
     }
+    this.lastId = id;
+    this.lastW = w;
     return w;
   }
 

@@ -158,6 +158,31 @@ describe('snapshot', () => {
 });
 
 describe('digest', () => {
+  it('is the same whenever it is read: entry hashes folded in lazily equal hashes kept up to date', () => {
+    fc.assert(
+      fc.property(historyArb({ collect: true, ttl: true, sync: true }), fc.array(fc.boolean(), { minLength: 1 }), ([nodes, skews, ops], reads) => {
+        let step = 0;
+        // Eager: every replica's digest (root, children, keys) read after random steps; lazy: read only at the end.
+        const read = (h: History) => h.replicas.map((r) => [r.map.digest(), r.map.digestChildren(0, 0), r.map.digestKeys(1, step % 16)]);
+        const eager = runHistory(nodes, skews, ops, (h) => void (reads[step++ % reads.length] && read(h)));
+        const lazy = runHistory(nodes, skews, ops);
+        for (let i = 0; i < nodes; i++) {
+          const a = eager.replicas[i]!.map;
+          const b = lazy.replicas[i]!.map;
+          const rebuilt = fresh(b.snapshot());
+          expect(b.digest()).toEqual(a.digest());
+          for (let c = 0; c < 16; c++) {
+            expect(b.digestKeys(1, c)).toEqual(a.digestKeys(1, c));
+            expect(rebuilt.digestKeys(1, c)).toEqual(a.digestKeys(1, c));
+          }
+          expect(b.digestChildren(0, 0)).toEqual(a.digestChildren(0, 0));
+          expect(rebuilt.digest().hash).toBe(a.digest().hash);
+        }
+      }),
+      { numRuns: runs(200) },
+    );
+  });
+
   it('is equal iff the states are equal, and the descent finds exactly the differing keys', () => {
     fc.assert(
       fc.property(historyArb({ collect: true, ttl: true, sync: true }), fc.nat(3), fc.nat(3), ([nodes, skews, ops], i, j) => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { createHlc } from '@rumor/hlc';
 import { createORMap, fromSnapshot, type ORMapData } from '@rumor/ormap';
-import { canonical, createWorld, fresh, id, join, replica } from './harness.js';
+import { canonical, createWorld, fresh, id, join, replica, runs } from './harness.js';
 
 describe('createORMap', () => {
   it('puts, gets, overwrites and deletes locally', () => {
@@ -183,6 +184,42 @@ describe('iteration and scan', () => {
     expect(a.map.scan('b/', { after: 'a' })).toHaveLength(3);
     expect(a.map.scan('b/', { limit: 0 })).toEqual([]);
     expect(a.map.scan('zz')).toEqual([]);
+  });
+
+  it('keeps keys in order whatever the insertion order (ascending runs append, others are placed)', () => {
+    const ops = fc.array(
+      fc.oneof(
+        fc.record({ put: fc.nat(3000) }),
+        fc.record({ run: fc.nat(3000), length: fc.integer({ min: 1, max: 700 }) }),
+        fc.record({ del: fc.nat(3000) }),
+      ),
+      { maxLength: 40 },
+    );
+    fc.assert(
+      fc.property(ops, (list) => {
+        const w = createWorld();
+        const a = replica(w, 'a');
+        const model = new Set<string>();
+        const k = (n: number) => `k${String(n).padStart(5, '0')}`;
+        for (const op of list) {
+          if ('put' in op) {
+            a.map.put(k(op.put), 1);
+            model.add(k(op.put));
+          } else if ('run' in op) {
+            for (let i = op.run; i < op.run + op.length; i++) {
+              a.map.put(k(i), 1);
+              model.add(k(i));
+            }
+          } else {
+            a.map.delete(k(op.del));
+            model.delete(k(op.del));
+          }
+        }
+        expect([...a.map.keys()]).toEqual([...model].sort());
+        expect(a.map.scan('k0', { limit: 3 }).map(([key]) => key)).toEqual([...model].sort().filter((x) => x.startsWith('k0')).slice(0, 3));
+      }),
+      { numRuns: runs(60) },
+    );
   });
 
   it('scans a large map in order and tolerates deletes while iterating', () => {
