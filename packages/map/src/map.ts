@@ -10,8 +10,10 @@
  * and snapshots pass crdt-wire validated ingest (shape, bounds, drift, the user's validator) before the merge; what was accepted is logged (without its own fsync) or,
  * for a full sync, covered by a snapshot. Recovery replays snapshot chunks and records through validated ingest.
  *
- * Guarantees: no acknowledged local write is lost by a crash at any instant (fsync `always` or `batch`); nothing
- * that fails its checksum or validation is applied; listeners fire only when a key's resolved value changed.
+ * Guarantees: no acknowledged local write is lost by a crash at any instant (fsync `always` or `batch`), and local
+ * writes are acknowledged in issue order — a write that writes nothing (a delete of a missing key) included, so
+ * any resolved write vouches for every write issued before it; nothing that fails its checksum or validation is
+ * applied; listeners fire only when a key's resolved value changed.
  */
 import {
   createIngest,
@@ -109,9 +111,12 @@ export interface ReplicatedMap<V = unknown> {
   attach(replica: MapReplicaHandle): void;
   /** Write a value; resolves once durable locally (per the fsync policy). Rejects with a MapError, writing nothing. */
   put(key: string, value: V): Promise<void>;
-  /** Delete a key; resolves `false` (writing nothing) when it had no value, `true` once the tombstone is durable. */
+  /**
+   * Delete a key; resolves `true` once the tombstone is durable, or `false` (writing nothing) when the key had no
+   * value — then only once every write issued before it is durable (acknowledgement order = issue order).
+   */
   delete(key: string): Promise<boolean>;
-  /** Several writes as one log record and one delta; all validated first, all or nothing. */
+  /** Several writes as one log record and one delta; all validated first, all or nothing; resolves in issue order. */
   batch(ops: ((tx: MapBatch<V>) => void) | readonly BatchOp<V>[]): Promise<void>;
   get(key: string): V | undefined;
   has(key: string): boolean;
@@ -158,6 +163,7 @@ function deltaOnWire<V>(delta: ORMapData<V>): ORMapData<V> | Uint8Array {
 }
 
 const NO_BEFORE: ReadonlyMap<string, never> = new Map<string, never>();
+const noop = (): void => undefined;
 
 /** Create (and recover) a replicated map; the node calls it as `node.map(name, options)`. */
 export async function createReplicatedMap<V = unknown>(
@@ -359,25 +365,44 @@ export async function createReplicatedMap<V = unknown>(
     else pendingDeltas.delete(delta);
   }
 
+  // Acknowledgement order = issue order. The log acknowledges durable records in append order, so a write's
+  // promise resolving implies every earlier write is durable and applied — except for a write that writes nothing
+  // (a delete of a missing key, a batch of such, an empty batch): it has no record to wait for, so it waits for the
+  // acknowledgement of the latest write issued before it. Otherwise `await map.delete('missing')` could resolve
+  // while an earlier `put` still awaits its fsync, and a crash right after would take back a write the caller had
+  // every reason to think durable.
+  let latestWrite: Promise<void> = Promise.resolve();
+
   async function commit(ops: readonly BatchOp<V>[]): Promise<boolean> {
     assertWritable();
     if (wal === undefined) {
       const keys = ops.map((op) => op.key);
       const before = capture(keys);
-      const delta = writeDirect(ops);
+      const delta = ops.length === 0 ? undefined : writeDirect(ops);
       if (delta === undefined) return false;
       afterLocal(delta, ops, before, keys);
       return true;
     }
-    const delta = stage(ops);
+    const delta = ops.length === 0 ? undefined : stage(ops);
     if (delta === undefined) {
       if (pendingDeltas.size === 0) dropStaged();
+      await afterEarlierWrites();
       return false;
     }
     const framed = wal.frame({ t: 'w', d: delta } satisfies WalRecord<V>);
     if (!framed.ok) throw new MapError(MapErrorCode.valueTooLarge, `write too large for one log record: ${framed.error.message}`);
     track(delta, true);
     const appended = wal.append(framed.value, true);
+    const written = logAndApply(delta, ops, appended);
+    // Settles once this write is applied; fails only if it is not durable (a throwing listener does not count).
+    latestWrite = appended.then(() => written.then(noop, noop));
+    latestWrite.catch(noop); // nobody may be waiting on it; its failure reaches this write's caller anyway
+    await written;
+    return true;
+  }
+
+  /** Wait for `appended` (the record's fsync per policy), then apply, notify and broadcast the write. */
+  async function logAndApply(delta: ORMapData<V>, ops: readonly BatchOp<V>[], appended: Promise<void>): Promise<void> {
     inflight.add(appended);
     try {
       await appended;
@@ -390,7 +415,15 @@ export async function createReplicatedMap<V = unknown>(
     const before = capture(keys);
     const changed = state.merge(delta);
     afterLocal(delta, ops, before, changed);
-    return true;
+  }
+
+  /** A write that wrote nothing: resolve once the latest earlier write is acknowledged, reject if it failed. */
+  async function afterEarlierWrites(): Promise<void> {
+    try {
+      await latestWrite;
+    } catch (error) {
+      throw new MapError(MapErrorCode.storageFailed, `map ${name}: an earlier write failed, so this one is not acknowledged`, { cause: error });
+    }
   }
 
   function dropStaged(): void {
@@ -708,7 +741,7 @@ export async function createReplicatedMap<V = unknown>(
         checkKey(op.key);
         if (op.type === 'put') checkValue(op.key, op.value);
       }
-      if (ops.length > 0) await commit(ops);
+      await commit(ops);
     },
     get: (key) => state.get(key),
     has: (key) => state.has(key),

@@ -4,6 +4,7 @@ import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFileStorage, createWal, MapErrorCode } from '@rumor/map';
+import { runs } from './helpers.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -105,7 +106,7 @@ describe('WAL on files: a crash cuts the log at an arbitrary offset (property)',
         await again.close();
         await rm(copy, { recursive: true, force: true });
       }),
-      { numRuns: 60 },
+      { numRuns: runs(60) },
     );
   });
 

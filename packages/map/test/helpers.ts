@@ -135,3 +135,6 @@ export function mulberry32(seed: number): () => number {
 export const settle = async (n = 10): Promise<void> => {
   for (let i = 0; i < n; i++) await new Promise<void>((r) => setImmediate(r));
 };
+
+/** A property's run count scaled by `RUNS_SCALE` (vitest.setup.ts): an explicit `numRuns` overrides the global one. */
+export const runs = (n: number): number => Math.max(1, Math.round(n * Number(process.env.RUNS_SCALE ?? 1)));

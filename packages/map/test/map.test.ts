@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryStorage, createReplicatedMap, MapErrorCode, type MapEvent } from '@rumor/map';
 import { createHlc } from '@rumor/hlc';
 import type { NodeId } from '@rumor/ormap';
-import { antiEntropy, contents, deliver, fullSync, makeNode, VirtualTime } from './helpers.js';
+import { antiEntropy, contents, deliver, fullSync, makeNode, settle, VirtualTime } from './helpers.js';
 
 describe('createReplicatedMap: local API', () => {
   it('put, get, has, delete', async () => {
@@ -426,10 +426,41 @@ describe('durability end to end', () => {
     const { map } = await makeNode('a', {}, { storage });
     await map.put('k', 1);
     storage.halt();
-    await expect(map.put('k', 2)).rejects.toMatchObject({ code: MapErrorCode.storageFailed });
+    const failing = map.put('k', 2);
+    // A no-op issued after it cannot vouch for it: it fails too, instead of resolving as if all were durable.
+    const noop = map.delete('missing');
+    await expect(failing).rejects.toMatchObject({ code: MapErrorCode.storageFailed });
+    await expect(noop).rejects.toMatchObject({ code: MapErrorCode.storageFailed });
     expect(map.get('k')).toBe(1);
     await expect(map.put('k', 3)).rejects.toMatchObject({ code: MapErrorCode.storageFailed });
     expect(map.status().persist!.failed).toMatch(/halted/);
+  });
+
+  it('writes that write nothing are acknowledged in issue order, after the earlier writes are durable', async () => {
+    const storage = createMemoryStorage();
+    const time = new VirtualTime();
+    const { map } = await makeNode('a', { persist: { fsync: 'batch', batchIntervalMs: 10 } }, { storage, time });
+    const order: string[] = [];
+    const put = map.put('k', 1).then(() => order.push('put'));
+    const noops = [
+      map.delete('missing').then((r) => order.push(`delete ${String(r)}`)),
+      map.batch([{ type: 'delete', key: 'gone' }]).then(() => order.push('batch')),
+      map.batch([]).then(() => order.push('empty batch')),
+    ];
+    await settle();
+    // The put waits for its group fsync (batch policy); nothing issued after it may be acknowledged before it.
+    expect(order).toEqual([]);
+    expect(map.status().pendingWrites).toBe(1);
+    time.advance(10);
+    await Promise.all([put, ...noops]);
+    expect(order).toEqual(['put', 'delete false', 'batch', 'empty batch']);
+    // What the acknowledgements vouch for survives a crash now.
+    const again = await makeNode('a', {}, { storage: storage.crashImage(() => 0) });
+    expect(contents(again.map)).toEqual([['k', 1]]);
+    // With nothing in flight a no-op resolves at once (no fsync to wait for, none forced).
+    const fsyncs = map.status().persist!.fsyncs;
+    expect(await map.delete('missing')).toBe(false);
+    expect(map.status().persist!.fsyncs).toBe(fsyncs);
   });
 
   it('fsync batch and never policies acknowledge writes; close makes them durable', async () => {

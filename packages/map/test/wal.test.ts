@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createMemoryStorage, createWal, MapErrorCode, type MemoryStorage, type Wal, type WalInit } from '@rumor/map';
+import { runs } from './helpers.js';
 
 const frame = (wal: Wal, value: unknown): Uint8Array => {
   const r = wal.frame(value);
@@ -232,7 +233,7 @@ describe('crash at any instant (property)', () => {
           for (const n of acked) expect(seen.has(n)).toBe(true);
           for (const n of seen) expect(written.includes(n)).toBe(true);
         }),
-        { numRuns: 150 },
+        { numRuns: runs(150) },
       );
     });
   }
