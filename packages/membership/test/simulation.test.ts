@@ -119,14 +119,18 @@ describe('HyParView in the simulator', () => {
           const rnd = sim.fork('churn');
           const pick = <T>(xs: T[]) => xs[Math.floor(rnd.next() * xs.length)]!;
           let next = nodes.length;
+          // n0…n2 are the deployment's seeds: listed by every joining node, never crashed nor made to leave (a node
+          // whose every contact and every known peer is gone has no way back, with any protocol).
+          const seeds = nodes.slice(0, 3).map((n) => n.address);
+          const isSeed = (n: OverlayNode) => seeds.includes(n.address);
           const contactsFor = () => {
             const alive = live(nodes, sim);
-            return alive.length ? [pick(alive).address, pick(alive).address, nodes[0]!.address] : [nodes[0]!.address];
+            return [...seeds, ...(alive.length ? [pick(alive).address] : [])];
           };
           for (const a of actions) {
             switch (a.kind) {
               case 'crash':
-                for (const n of live(nodes, sim)) if (rnd.next() < a.fraction) sim.crash(n.id);
+                for (const n of live(nodes, sim)) if (!isSeed(n) && rnd.next() < a.fraction) sim.crash(n.id);
                 break;
               case 'restart':
                 for (let i = 0; i < nodes.length; i++) {
@@ -145,7 +149,10 @@ describe('HyParView in the simulator', () => {
                 }
                 break;
               case 'leave':
-                for (let i = 0; i < a.count; i++) pick(live(nodes, sim)).hv.leave();
+                for (let i = 0; i < a.count; i++) {
+                  const candidates = live(nodes, sim).filter((n) => !isSeed(n));
+                  if (candidates.length > 0) pick(candidates).hv.leave();
+                }
                 break;
               case 'partition': {
                 const side = live(nodes, sim).filter(() => rnd.next() < a.fraction).map((n) => n.id);
