@@ -156,14 +156,13 @@ function merge(a: unknown, b: unknown): unknown {
 }
 
 /** A status source over a bare stack (no maps, no WebSocket carrier): what the simulator can offer. */
-export function stackSource(stack: Stack, cluster = 'sim'): StatusSource & { last: StatusSnapshot | undefined } {
+export function stackSource(stack: Stack, cluster = 'sim'): StatusSource {
   return {
     id: stack.self,
-    last: undefined,
     status() {
       const s = stack.stats();
       const base = fakeSnapshot();
-      return (this.last = {
+      return {
         ...base,
         id: stack.self,
         cluster,
@@ -177,7 +176,7 @@ export function stackSource(stack: Stack, cluster = 'sim'): StatusSource & { las
         broadcast: s.broadcast,
         replica: s.replica,
         carrier: { ...base.carrier, backpressure: 0, peers: [] },
-      });
+      };
     },
   };
 }

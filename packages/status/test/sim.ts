@@ -9,8 +9,13 @@ export interface SimStatusNode {
   id: string;
   stack: Stack;
   service: StatusService;
-  /** The last snapshot the node's source produced (what its last card was built from). */
-  last(): StatusSnapshot | undefined;
+  /**
+   * Every snapshot the node's source produced, oldest first, with the simulation's time: each card the node built
+   * (an answer, a full sync to a new peer, its own view) comes from one of them, and each holds the node's real
+   * active view and Plumtree roles at that moment. The overlay keeps changing on an idle cluster (HyParView fills
+   * short views every round), so "the real view" of a card is the one at the time it was made, not at the end.
+   */
+  made(): { at: number; snapshot: StatusSnapshot }[];
 }
 
 export interface SimStatusCluster {
@@ -29,9 +34,18 @@ export function simStatusCluster(n: number, seed: number, init: StatusServiceIni
   for (let i = 0; i < n; i++) {
     const node = sim.addNode(ids(i));
     const stack = createStack({ carrier: node.carrier, timers: node.timers, random: node.random });
-    const source = stackSource(stack);
+    const made: { at: number; snapshot: StatusSnapshot }[] = [];
+    const inner = stackSource(stack);
+    const source = {
+      id: inner.id,
+      status(): StatusSnapshot {
+        const snapshot = inner.status();
+        made.push({ at: sim.now(), snapshot });
+        return snapshot;
+      },
+    };
     const service = createStatusService(init, { source, driver: stack.replicas, timers: node.timers });
-    nodes.push({ id: ids(i), stack, service, last: () => source.last });
+    nodes.push({ id: ids(i), stack, service, made: () => [...made] });
   }
   for (let i = 1; i < n; i++) nodes[i]!.stack.join([sim.node(ids(0)).address]);
   sim.run({ forMs: 40_000 });
