@@ -4,7 +4,8 @@
  * `npm run bench -- plumtree` (all scenarios; tens of CPU minutes) — flags: `--quick` (1 000 nodes, 3 seeds),
  * `--seeds=N` (seeds of the stable-overlay scenarios, default 20, at every size), `--heavy-seeds=N` (seeds of
  * the burst and failure scenarios, default 5: a burst simulates 10⁶–10⁷ deliveries per seed),
- * `--sizes=1000,10000`, `--svg=<path>` (write the failure plot).
+ * `--sizes=1000,10000`, `--svg=<path>` (write the failure plot), `--only=stable|burst|failures|batching` (one group;
+ * the others print as empty).
  *
  * Every scenario runs the real `@rumor/broadcast` state machines in a discrete-event simulator (bench/lib/
  * plumtree-sim.ts) over a random overlay of degree 5 (the paper's HyParView active view), with one-way link
@@ -29,6 +30,8 @@ const args = new Map(process.argv.slice(2).map((a) => {
 const quick = args.has('quick');
 const seedsStable = Number(args.get('seeds') ?? (quick ? 3 : 20));
 const seedsHeavy = Number(args.get('heavy-seeds') ?? (quick ? 1 : 5));
+const only = args.get('only'); // run one scenario group: stable | burst | failures | batching
+const run = (group: string) => only === undefined || only === group;
 const sizes = (args.get('sizes') ?? (quick ? '1000' : '1000,10000')).split(',').map(Number);
 const DEGREE = 5;
 const DELAY_MIN = 10;
@@ -164,7 +167,24 @@ function burst(seed: number, nodes: number, senders: number) {
  */
 function failure(seed: number, nodes: number, percent: number) {
   const sim = new PlumtreeSim({ seed, nodes, linkDelayMinMs: DELAY_MIN, linkDelayMaxMs: DELAY_MAX, plumtree: {} });
-  attachHyParView(sim).bootstrap(nodes <= 1000 ? 10 : 2, 30_000);
+  const membership = attachHyParView(sim);
+  membership.bootstrap(nodes <= 1000 ? 10 : 2, 30_000);
+  // Survivors the origin can reach over active views: broadcast cannot deliver across a membership partition.
+  const reachable = (from: number): Uint8Array => {
+    const seen = new Uint8Array(nodes);
+    const queue = [from];
+    seen[from] = 1;
+    for (let k = 0; k < queue.length; k++) {
+      for (const p of membership.hv[queue[k] as number]?.activeView() ?? []) {
+        const j = sim.indexOf(p) as number;
+        if (!seen[j] && sim.alive[j]) {
+          seen[j] = 1;
+          queue.push(j);
+        }
+      }
+    }
+    return seen;
+  };
   const source = Math.floor(sim.random.next() * nodes);
   let before: BroadcastResult | undefined;
   for (let k = 0; k < 4; k++) before = one(sim, source);
@@ -183,17 +203,40 @@ function failure(seed: number, nodes: number, percent: number) {
   // time the settled tree took before the crash.
   const boundMs = (before as BroadcastResult).latencyMs + PLUMTREE_DEFAULTS.graftTimeoutMs + 2 * DELAY_MAX;
   const rec = sim.records.get(firstId);
+  const connected = reachable(source);
   let survivors = 0;
   let inTime = 0;
+  let reach = 0;
+  let reachGot = 0;
   for (let i = 0; i < nodes; i++) {
     if (!sim.alive[i] || i === source) continue;
     survivors++;
     const at = rec?.deliveredAt[i] ?? -1;
     if (at >= 0 && at - t0 <= boundMs) inTime++;
+    if (connected[i]) {
+      reach++;
+      if (at >= 0) reachGot++;
+    }
   }
   const rest: BroadcastResult[] = [];
-  for (let k = 0; k < 9; k++) rest.push(one(sim, randomLive(sim)));
-  return { before: before as BroadcastResult, first, rest, survivors, inTime, boundMs };
+  const restConnected: number[] = [];
+  for (let k = 0; k < 9; k++) {
+    const o = randomLive(sim);
+    const id = sim.broadcast(o);
+    sim.runFor(SPACING_MS);
+    rest.push(measure(sim, id));
+    const c = reachable(o);
+    const r = sim.records.get(id);
+    let n = 0;
+    let g = 0;
+    for (let i = 0; i < nodes; i++) {
+      if (i === o || !c[i]) continue;
+      n++;
+      g += r?.deliveredBy[i] ?? 0;
+    }
+    restConnected.push(n === 0 ? 1 : g / n);
+  }
+  return { before: before as BroadcastResult, first, rest, survivors, inTime, boundMs, firstConnected: reach === 0 ? 1 : reachGot / reach, unreachable: survivors - reach, restConnected };
 }
 
 /** IHAVE batching on and off at a sustained rate (a broadcast every 10 ms from random sources). */
@@ -230,7 +273,7 @@ for (const nodes of sizes) {
   const t = performance.now();
 
   const lap = (what: string) => process.stderr.write(`plumtree ${nodes}: ${what} done at ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
-  const st = Array.from({ length: seedsStable }, (_, s) => stable(s + 1, nodes));
+  const st = Array.from({ length: run('stable') ? seedsStable : 0 }, (_, s) => stable(s + 1, nodes));
   lap('stable');
   const single = st.flatMap((x) => x.single);
   const random = st.flatMap((x) => x.random);
@@ -247,18 +290,21 @@ for (const nodes of sizes) {
   // Every node at 1 000; 200 at 10 000, where each node would otherwise hold 10⁴ dedup and cache entries and the
   // simulated network ~10⁸ (see docs/broadcast.md).
   const senders = nodes <= 1000 ? nodes : 200;
-  const bu = Array.from({ length: seedsAll }, (_, s) => burst(s + 101, nodes, senders));
+  const bu = Array.from({ length: run('burst') ? seedsAll : 0 }, (_, s) => burst(s + 101, nodes, senders));
   lap('burst');
   const burstRow = { seeds: seedsAll, senders, reliabilityMin: min(bu.map((b) => b.reliability)), rmrMean: mean(bu.map((b) => b.rmr)), rmrMax: max(bu.map((b) => b.rmr)), ldhMax: max(bu.map((b) => b.ldh)), control: { ihave: mean(bu.map((b) => b.control.ihave)), graft: mean(bu.map((b) => b.control.graft)), prune: mean(bu.map((b) => b.control.prune)) } };
 
   const failRows = FAILURES.map((percent) => {
-    const fs = Array.from({ length: seedsAll }, (_, s) => failure(s + 201, nodes, percent));
+    const fs = Array.from({ length: run('failures') ? seedsAll : 0 }, (_, s) => failure(s + 201, nodes, percent));
     const all = fs.flatMap((f) => [f.first, ...f.rest]);
     const row = {
       percent,
       seeds: seedsAll,
       firstReliabilityMean: mean(fs.map((f) => f.first.reliability)),
       firstReliabilityMin: min(fs.map((f) => f.first.reliability)),
+      firstConnectedMin: min(fs.map((f) => f.firstConnected)),
+      connectedMin: min(fs.flatMap((f) => [f.firstConnected, ...f.restConnected])),
+      unreachableMax: max(fs.map((f) => f.unreachable)),
       reliabilityMean: mean(all.map((r) => r.reliability)),
       rmrFirstMean: mean(fs.map((f) => f.first.rmr)),
       rmrAfterMean: mean(fs.flatMap((f) => f.rest.slice(-5).map((r) => r.rmr))),
@@ -273,7 +319,7 @@ for (const nodes of sizes) {
   });
 
   lap('failures');
-  const batchSeeds = Math.max(1, Math.min(seedsAll, 3));
+  const batchSeeds = run('batching') ? Math.max(1, Math.min(seedsAll, 3)) : 0;
   const bOn = Array.from({ length: batchSeeds }, (_, s) => batching(s + 301, nodes, PLUMTREE_DEFAULTS.ihaveFlushMs));
   const bOff = Array.from({ length: batchSeeds }, (_, s) => batching(s + 301, nodes, 0));
   const agg = (xs: ReturnType<typeof batching>[]) => ({ rmr: mean(xs.map((x) => x.rmr)), reliabilityMin: min(xs.map((x) => x.reliability)), ihave: mean(xs.map((x) => x.ihave)), antiEntropy: mean(xs.map((x) => x.antiEntropy)), graft: mean(xs.map((x) => x.graft)), prune: mean(xs.map((x) => x.prune)) });
@@ -305,9 +351,9 @@ for (const nodes of sizes) {
       `| 100 broadcasts/s, batching off, RMR ${fmt(batchRow.off.rmr)} | ${fmt(batchRow.off.ihave, 1)} | ${fmt(batchRow.off.antiEntropy, 1)} | ${fmt(batchRow.off.graft, 2)} | ${fmt(batchRow.off.prune, 2)} |`,
       `| burst (${senders} at once) | ${fmt(burstRow.control.ihave, 1)} | — | ${fmt(burstRow.control.graft, 2)} | ${fmt(burstRow.control.prune, 2)} |`,
       '',
-      `| crash at once, ${seedsAll} seeds | 1st broadcast reliability mean (min) | mean over 10 | RMR 1st → last 5 | LDH max | last delivery ms before → 1st after | survivors within graft timeout + RTT |`,
-      '| --- | --- | --- | --- | --- | --- | --- |',
-      ...failRows.map((f) => `| ${f.percent} % | ${pct(f.firstReliabilityMean)} (${pct(f.firstReliabilityMin)}) | ${pct(f.reliabilityMean)} | ${fmt(f.rmrFirstMean)} → ${fmt(f.rmrAfterMean)} | ${f.ldhMax} | ${fmt(f.latencyBeforeMs, 0)} → ${fmt(f.firstLatencyMs, 0)} | ${pct(f.withinGraftTimeoutPlusRtt)}${f.percent === 30 ? (f.withinGraftTimeoutPlusRtt === 1 ? ' ok' : ' MISSED') : ''} |`),
+      `| crash at once, ${seedsAll} seeds | 1st broadcast reliability mean (min) | mean over 10 | reliability among survivors connected to the origin, min | survivors cut off by membership, max | RMR 1st → last 5 | LDH max | last delivery ms before → 1st after | survivors within graft timeout + RTT |`,
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      ...failRows.map((f) => `| ${f.percent} % | ${pct(f.firstReliabilityMean)} (${pct(f.firstReliabilityMin)}) | ${pct(f.reliabilityMean)} | ${pct(f.connectedMin)} | ${f.unreachableMax} | ${fmt(f.rmrFirstMean)} → ${fmt(f.rmrAfterMean)} | ${f.ldhMax} | ${fmt(f.latencyBeforeMs, 0)} → ${fmt(f.firstLatencyMs, 0)} | ${pct(f.withinGraftTimeoutPlusRtt)}${f.percent === 30 ? (f.withinGraftTimeoutPlusRtt === 1 ? ' ok' : ' MISSED') : ''} |`),
       '',
     ].join('\n'),
   );
