@@ -228,8 +228,6 @@ export class PlumtreeSim {
     this.nodes[b]?.onPeerUp(this.ids[a] as NodeId);
   }
 
-  /** Called when a live node learns a link is down (a membership stand-in may replace the neighbour). */
-  onDetect: ((node: number, lost: number) => void) | undefined;
   /**
    * When set, links are carrier connections driven by a membership protocol: opening and closing them reports to
    * these hooks instead of straight to Plumtree, and Plumtree may send only where `canSend` allows (the active view).
@@ -250,28 +248,10 @@ export class PlumtreeSim {
           return;
         }
         this.nodes[x]?.onPeerDown(this.ids[y] as NodeId);
-        this.onDetect?.(x, y);
       };
       if (detectMs <= 0) detect();
       else this.at(detectMs, detect);
     }
-  }
-
-  /**
-   * A stand-in for HyParView's reactive repair (§4.3): a node that lost a neighbour dials a random live node with
-   * room in its view, one round trip after noticing. Used until the benchmark runs over `@rumor/membership`.
-   */
-  healWithRandomLinks(degreeMax: number): void {
-    this.onDetect = (x) => {
-      for (let tries = 0; tries < 50; tries++) {
-        const y = Math.floor(this.random.next() * this.n);
-        if (y === x || !this.alive[y] || this.adj[x]?.has(y) || (this.adj[y]?.size ?? 0) >= degreeMax) continue;
-        this.at(2 * this.delay(x, y), () => {
-          if (this.alive[x] && this.alive[y] && (this.adj[y]?.size ?? 0) < degreeMax) this.link(x, y);
-        });
-        return;
-      }
-    };
   }
 
   /** Crashes node `i`: it stops at once; each neighbour notices after the link's one-way delay. */
