@@ -14,6 +14,8 @@ export interface LazyPushQueue {
   add(peer: NodeId, id: MessageId, hops: number): void;
   /** Send every pending batch now. */
   flush(): void;
+  /** Send `peer`'s pending batch now (it rides with a GOSSIP just sent to the same peer). */
+  flushPeer(peer: NodeId): void;
   /** Forget `peer`'s pending announcements (peer down); returns how many were discarded. */
   discard(peer: NodeId): number;
   close(): void;
@@ -69,6 +71,7 @@ export function createLazyPushQueue(
       }
     },
     flush,
+    flushPeer: sendBatch,
     discard(peer) {
       const b = batches.get(peer);
       if (b === undefined) return 0;

@@ -3,15 +3,15 @@
  *
  * - `gossip`  (paper GOSSIP(m, mID, round)): the payload, pushed eagerly along the tree.
  * - `ihave`   (paper IHAVE(mID, round)): announcements, batched: parallel lists of ids and the announcer's hops.
- * - `graft`   (paper GRAFT(mID, round)): "make me eager and send me these"; an empty list only re-grafts the link
- *             (the optimisation step, §3.8).
- * - `prune`   (paper PRUNE): "stop pushing to me eagerly".
+ * - `graft`   (paper GRAFT(mID, round)): "make me eager and send me these"; an empty list with an origin only
+ *             re-grafts the link for that origin (the optimisation step, §3.8).
+ * - `prune`   (paper PRUNE): "stop pushing to me eagerly" — for one origin's tree when it names one (origin-trees.ts).
  *
  * Bodies arrive decoded but untrusted: every field is checked for kind and bound before use, and a bad body is a
  * `Result` failure with a stable code (errors.ts), never a throw.
  */
 import { BroadcastErrorCode as E, fail, ok, type Result } from './errors.js';
-import { parseMessageId, type MessageId } from './message-id.js';
+import { NODE_ID_BYTES_MAX, parseMessageId, type MessageId } from './message-id.js';
 import type { NodeId } from './ports.js';
 import { utf8Length } from './utf8.js';
 
@@ -26,12 +26,16 @@ export const MessageType = {
 /** One of the four Plumtree message types. */
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
-/** GOSSIP: a payload on `tag`, `hops` links away from its origin at the receiver. */
+/**
+ * GOSSIP: a payload on `tag`, `hops` links away from its origin at the receiver. `own` marks a copy that travelled
+ * at least one link outside the shared tree, along an origin's own tree (origin-trees.ts); absent otherwise.
+ */
 export interface GossipBody {
   id: MessageId;
   tag: string;
   hops: number;
   payload: Uint8Array;
+  own?: true;
 }
 
 /** IHAVE: ids the sender has, with the hops at which the sender received each. */
@@ -40,13 +44,24 @@ export interface IHaveBody {
   hops: number[];
 }
 
-/** GRAFT: ids the sender misses; also turns the link eager. */
+/**
+ * GRAFT: ids the sender misses; also turns the link eager in the shared tree and in the tree of each id's origin and
+ * of `origin` (the optimisation step names the origin with no id). With no id and no origin, in the shared tree only
+ * (a node re-linking itself to the shared tree after PRUNEs took its last link).
+ */
 export interface GraftBody {
   ids: MessageId[];
+  origin?: NodeId;
 }
 
-/** PRUNE: no fields. */
-export type PruneBody = Record<string, never>;
+/**
+ * PRUNE: the link turns lazy in `origin`'s own tree, and in the shared tree if `shared` is set; with no origin, in
+ * the shared tree only (the paper's PRUNE).
+ */
+export interface PruneBody {
+  origin?: NodeId;
+  shared?: true;
+}
 
 /** A validated message, discriminated on `type`. */
 export type PlumtreeMessage =
@@ -77,6 +92,15 @@ function checkIds(value: unknown, max: number, what: string): Result<MessageId[]
   return ok(value as MessageId[]);
 }
 
+/** An optional `origin` field: absent, or a node id within bounds. */
+function checkOrigin(value: unknown, what: string): Result<NodeId | undefined> {
+  if (value === undefined || value === null) return ok(undefined);
+  if (typeof value !== 'string') return fail(E.malformed, `${what}: origin is not a string`);
+  const bytes = utf8Length(value);
+  if (bytes < 1 || bytes > NODE_ID_BYTES_MAX) return fail(E.badId, `${what}: origin must be 1..${NODE_ID_BYTES_MAX} UTF-8 bytes`);
+  return ok(value as NodeId);
+}
+
 function isHops(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
@@ -98,7 +122,10 @@ export function decodeMessage(type: unknown, body: unknown, limits: MessageLimit
       if (payload.byteLength > limits.payloadBytesMax) {
         return fail(E.payloadTooLarge, `gossip: payload of ${payload.byteLength} bytes, at most ${limits.payloadBytesMax}`);
       }
-      return ok({ type: 'gossip', origin: parsed.origin, body: { id: body.id as MessageId, tag, hops: body.hops, payload } });
+      if (body.own !== undefined && body.own !== null && body.own !== true) return fail(E.malformed, 'gossip: own must be true or absent');
+      const gossip: GossipBody = { id: body.id as MessageId, tag, hops: body.hops, payload };
+      if (body.own === true) gossip.own = true;
+      return ok({ type: 'gossip', origin: parsed.origin, body: gossip });
     }
     case MessageType.ihave: {
       if (!isRecord(body)) return fail(E.malformed, 'ihave: body is not a map');
@@ -114,12 +141,19 @@ export function decodeMessage(type: unknown, body: unknown, limits: MessageLimit
       if (!isRecord(body)) return fail(E.malformed, 'graft: body is not a map');
       const ids = checkIds(body.ids, limits.graftIdsMax, 'graft');
       if (!ids.ok) return ids;
-      return ok({ type: 'graft', body: { ids: ids.value } });
+      const origin = checkOrigin(body.origin, 'graft');
+      if (!origin.ok) return origin;
+      return ok({ type: 'graft', body: origin.value === undefined ? { ids: ids.value } : { ids: ids.value, origin: origin.value } });
     }
     case MessageType.prune: {
       // msgpack turns an empty map into {} and `undefined` into nil; both mean "no fields".
-      if (body !== null && body !== undefined && !isRecord(body)) return fail(E.malformed, 'prune: body is not a map');
-      return ok({ type: 'prune', body: {} });
+      if (body === null || body === undefined) return ok({ type: 'prune', body: {} });
+      if (!isRecord(body)) return fail(E.malformed, 'prune: body is not a map');
+      const origin = checkOrigin(body.origin, 'prune');
+      if (!origin.ok) return origin;
+      if (body.shared !== undefined && body.shared !== null && body.shared !== true) return fail(E.malformed, 'prune: shared must be true or absent');
+      if (origin.value === undefined) return ok({ type: 'prune', body: {} });
+      return ok({ type: 'prune', body: body.shared === true ? { origin: origin.value, shared: true } : { origin: origin.value } });
     }
     default:
       return fail(E.unknownType, `unknown broadcast message type ${typeof type === 'string' ? JSON.stringify(type.slice(0, 32)) : typeof type}`);

@@ -36,6 +36,8 @@ export interface MissingMessages {
   resolve(id: MessageId): void;
   /** Forgets `peer` as an announcer; an entry that has not been grafted yet and has no announcer left is dropped. */
   removeSource(peer: NodeId): void;
+  /** Runs the first expiry of `id` now instead of after `graftTimeoutMs` (no GRAFT sent for it yet). */
+  expireNow(id: MessageId): void;
   /** Starts the retry timer of `id` after a GRAFT. */
   retryLater(id: MessageId): void;
   /** Drops `id` (given up). */
@@ -117,6 +119,13 @@ export function createMissingMessages(
         if (e.next > i) e.next--;
         if (e.sources.length === 0 && e.attempts === 0) entries.delete(id);
       }
+    },
+    expireNow(id) {
+      const e = entries.get(id);
+      // The entry's queue item goes stale (new generation); `expire` re-queues it on the retry timer.
+      if (e === undefined || e.attempts > 0 || closed) return;
+      e.gen = ++generation;
+      expire(id, e);
     },
     retryLater(id) {
       const e = entries.get(id);

@@ -25,6 +25,17 @@ export interface PlumtreeInit {
   graftIdsMax?: number;
   /** Optimisation (§3.8): swap an eager link for a lazy one whose announcement is more than this many hops shorter. 0 disables. Default 7. */
   optimizationThreshold?: number;
+  /**
+   * Origin trees (docs/broadcast.md): a tree is kept for each of this many most recently active origins; others use
+   * the shared tree. 0 keeps one shared tree for all origins, as in the paper. Default 128.
+   */
+  originTreesMax?: number;
+  /**
+   * Origin trees that may start by flooding, per minute: a token bucket holding as many, refilled at that rate, and
+   * refunded when a flooded origin sends again. A flooded first message leaves the lowest-latency tree for its origin
+   * behind; without a token a tree starts as a copy of the shared tree. 0 never floods. Default 4.
+   */
+  originFloodsPerMinute?: number;
   /** Payload cache (graft service): most messages kept. Default 10000. */
   cacheCountMax?: number;
   /** Payload cache: most payload bytes kept. Default 32 MiB. */
@@ -63,6 +74,8 @@ export const PLUMTREE_DEFAULTS: PlumtreeOptions = Object.freeze({
   missingMax: 16_384,
   graftIdsMax: 512,
   optimizationThreshold: 7,
+  originTreesMax: 128,
+  originFloodsPerMinute: 4,
   cacheCountMax: 10_000,
   cacheBytesMax: 32 * 1024 * 1024,
   cacheAgeMs: 60_000,
@@ -90,6 +103,7 @@ export function resolveOptions(init: PlumtreeInit): PlumtreeOptions {
   for (const key of ['ihaveBatchMax', 'graftAttemptsMax', 'graftSourcesMax', 'graftIdsMax', 'cacheCountMax', 'seenCountMax', 'tagBytesMax', 'hopsMax'] as const) {
     if (!Number.isInteger(o[key]) || o[key] < 1) throw new RangeError(`Plumtree option ${key} must be an integer >= 1`);
   }
+  if (!Number.isInteger(o.originTreesMax)) throw new RangeError('Plumtree option originTreesMax must be an integer >= 0');
   if (o.graftTimeoutMs <= 0 || o.graftRetryMs <= 0) throw new RangeError('Plumtree graft timers must be > 0 ms');
   return o;
 }

@@ -8,7 +8,9 @@
  * origin. Many tags (replica instance names) share one bus: the dedup set and the tree are shared, delivery
  * carries the tag.
  *
- * Rumor's additions, each documented in docs/broadcast.md: IHAVE batching per peer; anti-entropy of recent ids,
+ * Rumor's additions, each documented in docs/broadcast.md: a tree per active origin over a shared default tree
+ * (origin-trees.ts), links turning eager only on peer up and GRAFT, and a duplicate pruning only when the first
+ * copy came by the tree; IHAVE batching per peer, flushed with any GOSSIP to the same peer; anti-entropy of recent ids,
  * so a lost IHAVE or a lost GRAFT reply does not lose a message for good; bounded per-peer queues under carrier
  * backpressure, with a GOSSIP that cannot be queued left to lazy repair; bounds on every cache and queue.
  *
@@ -22,12 +24,13 @@ import { createLazyPushQueue } from './lazy-push-queue.js';
 import { createMessageCache } from './message-cache.js';
 import { createMissingMessages } from './missing-messages.js';
 import { createIdSource, parseMessageId, type MessageId } from './message-id.js';
-import { decodeMessage, MessageType, type GossipBody, type GraftBody, type IHaveBody } from './messages.js';
+import { decodeMessage, MessageType, type GossipBody, type GraftBody, type IHaveBody, type PruneBody } from './messages.js';
+import { createOriginTrees } from './origin-trees.js';
 import { messageLimits, resolveOptions, type PlumtreeInit } from './options.js';
 import { createOutbox } from './outbox.js';
 import type { Logger, NodeId, Random, SendResult, Timers } from './ports.js';
 import { createRecentIds } from './recent-ids.js';
-import { createSeenSet } from './seen-set.js';
+import { createSeenSet, type SeenEntry } from './seen-set.js';
 import type { PlumtreeStats, TypeCounts } from './stats.js';
 import { utf8Length } from './utf8.js';
 
@@ -156,6 +159,8 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
     return eager.has(peer) || lazy.has(peer);
   }
 
+  const trees = createOriginTrees(o.originTreesMax, o.originFloodsPerMinute);
+
   function makeEager(peer: NodeId): void {
     lazy.delete(peer);
     eager.add(peer);
@@ -186,6 +191,9 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
 
   function sendGossip(peer: NodeId, body: GossipBody, announceHops: number): void {
     const outcome = outbox.send(peer, MessageType.gossip, body);
+    // Announcements waiting for this peer leave now, in the same turn: a carrier that coalesces a turn's frames
+    // (every Rumor carrier does) sends them in the GOSSIP's frame instead of a message of their own.
+    if (outcome === 'sent' || outcome === 'queued') lazyQueue.flushPeer(peer);
     if (outcome === 'full') {
       // No room: announce instead, so the peer grafts it once the link drains (lazy repair).
       c.deferred++;
@@ -193,18 +201,62 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
     } else if (outcome === 'closed') dropped.closed++;
   }
 
-  /** Eager push to the tree, lazy push to the rest, except `except` (the peer it came from). */
-  function forward(id: MessageId, tag: string, payload: Uint8Array, hops: number, except: NodeId | undefined): void {
+  /**
+   * Eager push along `origin`'s tree, lazy push to every other peer, except `except` (the peer it came from). A copy
+   * that has travelled, or now travels, a link the shared tree has lazy is marked `own` from there on (`ownPath`).
+   * Returns whether every push went over shared-tree links.
+   */
+  function forward(id: MessageId, origin: NodeId, tag: string, payload: Uint8Array, hops: number, except: NodeId | undefined, ownPath: boolean): boolean {
+    const treeEager = trees.forMessage(origin, eager, lazy, timers.now());
+    let allShared = true;
     if (hops + 1 <= o.hopsMax) {
       const body: GossipBody = { id, tag, hops: hops + 1, payload };
-      for (const peer of eager) if (peer !== except) sendGossip(peer, body, hops);
+      const own: GossipBody = { ...body, own: true };
+      for (const peer of treeEager) {
+        if (peer === except) continue;
+        const shared = !ownPath && eager.has(peer);
+        if (!shared) allShared = false;
+        sendGossip(peer, shared ? body : own, hops);
+      }
     }
-    for (const peer of lazy) if (peer !== except) lazyQueue.add(peer, id, hops);
+    for (const set of [eager, lazy]) {
+      for (const peer of set) if (peer !== except && !treeEager.includes(peer)) lazyQueue.add(peer, id, hops);
+    }
+    return allShared;
   }
 
-  function remember(id: MessageId, tag: string, payload: Uint8Array, hops: number, from: NodeId | undefined): void {
+  /** The link to `peer` turns eager in `origin`'s own tree (if it has one) and in the shared tree: a GRAFT. */
+  function graftLink(origin: NodeId | undefined, peer: NodeId): void {
+    makeEager(peer);
+    if (origin !== undefined) trees.set(origin, peer, true);
+  }
+
+  /** The link to `peer` turns lazy in `origin`'s own tree (if it has one), and in the shared tree if `shared`. */
+  function pruneLink(origin: NodeId | undefined, peer: NodeId, shared: boolean): void {
+    if (origin !== undefined) trees.set(origin, peer, false);
+    if (!shared) return;
+    makeLazy(peer);
+    keepSharedEager(peer);
+  }
+
+  /**
+   * A node with peers but no eager link in the shared tree is cut off it: every message that rides the shared tree
+   * (an origin's first, one-off senders) would reach it only by IHAVE and GRAFT. Messages of different origins can
+   * prune every link of a node (a triangle with two senders does it), and the paper relied on re-eagering a lazy
+   * sender to undo that, which Rumor no longer does (see `onGossip`). So the last shared link is grafted back at
+   * once: a random other lazy peer (the one that just pruned, if it is the only one) with `graft {ids: []}`.
+   */
+  function keepSharedEager(pruned: NodeId): void {
+    if (eager.size > 0 || lazy.size === 0) return;
+    const others = [...lazy].filter((p) => p !== pruned);
+    const pick = others.length > 0 ? (others[Math.floor(random.next() * others.length)] as NodeId) : pruned;
+    makeEager(pick);
+    sendControl(pick, MessageType.graft, { ids: [] } satisfies GraftBody);
+  }
+
+  function remember(id: MessageId, tag: string, payload: Uint8Array, hops: number, from: NodeId | undefined, viaShared: boolean): void {
     const at = timers.now();
-    seen.add(id, { at, hops, from });
+    seen.add(id, { at, hops, from, viaShared });
     cache.put(id, { tag, payload, hops, at });
     if (o.antiEntropyIntervalMs > 0 && o.antiEntropyWindowMs > 0) {
       recent.push(id, hops, at);
@@ -261,7 +313,7 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
     const peer = live[m.next % live.length] as NodeId;
     m.next++;
     m.attempts++;
-    makeEager(peer);
+    graftLink(parseMessageId(id)?.origin, peer);
     sendControl(peer, MessageType.graft, { ids: [id] } satisfies GraftBody);
     missing.retryLater(id);
   });
@@ -286,13 +338,10 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
     received.gossip++;
     const { id, tag, hops, payload } = body;
     const peer = isPeer(from);
-    if (seen.has(id) || origin === self || knownToApp(id)) {
+    const s = seen.get(id);
+    if (s !== undefined || origin === self || knownToApp(id)) {
       c.duplicates++;
-      // §3.2: a duplicate means a redundant path; the link leaves the tree on both ends.
-      if (peer) {
-        makeLazy(from);
-        sendControl(from, MessageType.prune, {});
-      }
+      if (peer) onDuplicate(from, origin, s, body.own !== true);
       return;
     }
     missing.resolve(id);
@@ -310,9 +359,32 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
       return;
     }
     c.delivered++;
-    remember(id, tag, payload, hops, from);
-    if (peer) makeEager(from);
-    forward(id, tag, payload, hops, from);
+    remember(id, tag, payload, hops, from, body.own !== true);
+    trees.setParent(origin, from);
+    // The paper also makes `from` eager here. Rumor does not: a GOSSIP from a lazy peer is one it sent before our
+    // PRUNE reached it, and re-eagering on it re-forms the cycle the PRUNE just cut (docs/broadcast.md). Links turn
+    // eager only on peer up and GRAFT, which both ends see.
+    forward(id, origin, tag, payload, hops, from, body.own === true);
+  }
+
+  /**
+   * §3.2: a duplicate means a redundant path, and the link it came by leaves this origin's tree on both ends — unless
+   * the first copy came from a peer that is already lazy here. That peer sent it before our PRUNE reached it; it will
+   * stop, and the duplicate's sender is the parent that stays. Pruning it too would cut this node off the tree
+   * (two copies racing on equal-length paths do this on every other message). The lazy peer is reminded instead, in
+   * case its PRUNE was lost. A duplicate from the peer that delivered first (a GRAFT answer crossing an eager push)
+   * changes nothing.
+   *
+   * The shared tree learns only from a duplicate whose two copies both travelled shared-tree links (`viaShared`):
+   * a copy pushed over an origin's own tree says nothing about a cycle in the shared one (origin-trees.ts).
+   */
+  function onDuplicate(from: NodeId, origin: NodeId, s: SeenEntry | undefined, dupViaShared: boolean): void {
+    const first = s?.from;
+    if (first === from) return;
+    if (first !== undefined && isPeer(first) && !trees.isEager(origin, first, eager)) return;
+    const shared = dupViaShared && (s?.viaShared ?? true);
+    pruneLink(origin, from, shared);
+    sendControl(from, MessageType.prune, (shared ? { origin, shared: true } : { origin }) satisfies PruneBody);
   }
 
   function onIHave(from: NodeId, body: IHaveBody): void {
@@ -325,26 +397,31 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
       const id = body.ids[i] as MessageId;
       const hops = body.hops[i] as number;
       const s = seen.get(id);
+      const origin = parseMessageId(id)?.origin as NodeId; // the decoder checked every id
       if (s !== undefined) {
-        optimize(from, s, hops);
+        optimize(from, origin, s, hops);
         continue;
       }
-      if (parseMessageId(id)?.origin === self || knownToApp(id)) continue;
+      if (origin === self || knownToApp(id)) continue;
       announced(id, from);
+      // Our parent in this origin's tree went down since its last message: the tree will not bring this one, so
+      // graft the announcer now rather than after `graftTimeoutMs` (the repair costs one round trip, not a timeout).
+      if (trees.isOrphan(origin)) missing.expireNow(id);
     }
   }
 
   /** §3.8: if `from` is more than `optimizationThreshold` hops closer to the origin than our tree parent, swap. */
-  function optimize(from: NodeId, s: { hops: number; from: NodeId | undefined }, announcedHops: number): void {
+  function optimize(from: NodeId, origin: NodeId, s: { hops: number; from: NodeId | undefined }, announcedHops: number): void {
     if (o.optimizationThreshold <= 0 || s.from === undefined || s.from === from) return;
-    if (!eager.has(s.from) || !lazy.has(from)) return;
     if (announcedHops + o.optimizationThreshold >= s.hops) return;
+    if (!isPeer(s.from) || !isPeer(from)) return;
+    if (!trees.isEager(origin, s.from, eager) || trees.isEager(origin, from, eager)) return;
     c.optimizations++;
     const parent = s.from;
-    makeLazy(parent);
-    sendControl(parent, MessageType.prune, {});
-    makeEager(from);
-    sendControl(from, MessageType.graft, { ids: [] } satisfies GraftBody);
+    pruneLink(origin, parent, true);
+    sendControl(parent, MessageType.prune, { origin, shared: true } satisfies PruneBody);
+    graftLink(origin, from);
+    sendControl(from, MessageType.graft, { ids: [], origin } satisfies GraftBody);
     // The new link now serves this origin at the shorter distance; do not swap again on later announcements.
     s.from = from;
     s.hops = announcedHops + 1;
@@ -356,9 +433,11 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
       reject(E.notAPeer, from, 'graft from a node that is not a peer');
       return;
     }
-    makeEager(from);
+    if (body.ids.length === 0 && body.origin === undefined) makeEager(from); // the shared tree only (`keepSharedEager`)
+    if (body.origin !== undefined) graftLink(body.origin, from);
     const now = timers.now();
     for (const id of body.ids) {
+      graftLink(parseMessageId(id)?.origin, from);
       const cached = cache.get(id, now);
       let tag: string | undefined;
       let payload: Uint8Array | undefined;
@@ -384,19 +463,20 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
     }
   }
 
-  function onPrune(from: NodeId): void {
+  function onPrune(from: NodeId, body: PruneBody): void {
     received.prune++;
     if (!isPeer(from)) {
       reject(E.notAPeer, from, 'prune from a node that is not a peer');
       return;
     }
-    makeLazy(from);
+    pruneLink(body.origin, from, body.origin === undefined || body.shared === true);
   }
 
   return {
     onPeerUp(peer) {
       if (closed || peer === self || isPeer(peer)) return;
       eager.add(peer);
+      trees.setAll(peer, true);
       // A new link may join a part of the overlay that missed recent messages (a healed partition, a restarted
       // node): announce the anti-entropy window to it once, so it can graft what it lacks.
       recent.trim(timers.now());
@@ -410,6 +490,8 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
       if (closed || !isPeer(peer)) return;
       eager.delete(peer);
       lazy.delete(peer);
+      trees.setAll(peer, false);
+      trees.orphanChildrenOf(peer);
       lazyQueue.discard(peer);
       dropped.peerDown += outbox.discard(peer);
       // An entry left with no announcer before its first GRAFT is dropped; a later announcement starts over.
@@ -435,7 +517,7 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
         case 'graft':
           return onGraft(from, m.body);
         case 'prune':
-          return onPrune(from);
+          return onPrune(from, m.body);
       }
     },
 
@@ -454,8 +536,10 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
       }
       const id = nextId();
       c.broadcast++;
-      remember(id, tag, payload, 0, undefined);
-      forward(id, tag, payload, 0, undefined);
+      remember(id, tag, payload, 0, undefined, true);
+      const viaShared = forward(id, self, tag, payload, 0, undefined, false);
+      const entry = seen.get(id);
+      if (entry !== undefined) entry.viaShared = viaShared;
       return id;
     },
 
@@ -469,6 +553,7 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
         cacheMessages: cache.size,
         cacheBytes: cache.bytes,
         seen: seen.size,
+        originTrees: trees.size,
         missing: missing.size,
         sent: { ...sent },
         received: { ...received },
@@ -489,6 +574,7 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
       for (const peer of [...eager, ...lazy]) outbox.discard(peer);
       eager.clear();
       lazy.clear();
+      trees.clear();
     },
   };
 }

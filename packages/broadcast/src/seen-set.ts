@@ -15,6 +15,8 @@ export interface SeenEntry {
   hops: number;
   /** The peer it first came from; `undefined` at the origin. */
   from: NodeId | undefined;
+  /** The first copy travelled a link of the shared tree (origin-trees.ts: only such copies teach the shared tree). */
+  viaShared?: boolean;
 }
 
 /** Oldest-first bounded set of delivered ids. */

@@ -19,6 +19,8 @@ export interface PlumtreeStats {
   /** Payloads cached for graft service, and their bytes. */
   cacheMessages: number;
   cacheBytes: number;
+  /** Origins with a tree of their own (at most `originTreesMax`). */
+  originTrees: number;
   /** Ids in the dedup set. */
   seen: number;
   /** Announced messages not yet received (pending grafts). */

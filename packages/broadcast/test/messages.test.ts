@@ -42,7 +42,7 @@ describe('decodeMessage', () => {
   it('never throws on near-valid bodies with one field replaced by anything', () => {
     const base = { id: formatMessageId('a' as NodeId, 1), tag: 't', hops: 1, payload: new Uint8Array(2), ids: [formatMessageId('a' as NodeId, 1)] };
     fc.assert(
-      fc.property(fc.constantFrom('gossip', 'ihave', 'graft'), fc.constantFrom('id', 'tag', 'hops', 'payload', 'ids'), fc.anything(), (type, key, value) => {
+      fc.property(fc.constantFrom('gossip', 'ihave', 'graft', 'prune'), fc.constantFrom('id', 'tag', 'hops', 'payload', 'ids', 'own', 'origin', 'shared'), fc.anything(), (type, key, value) => {
         const body: Record<string, unknown> = { ...base, hops: type === 'ihave' ? [0] : 1, [key]: value };
         decodeMessage(type, body, limits);
       }),
@@ -63,5 +63,21 @@ describe('decodeMessage', () => {
     expect(decodeMessage('gossip', { id: five[0], tag: 't', hops: 1, payload: new Uint8Array(9) }, limits)).toMatchObject({ ok: false, error: { code: BroadcastErrorCode.payloadTooLarge } });
     expect(decodeMessage('graft', { ids: [] }, limits)).toMatchObject({ ok: true });
     expect(decodeMessage('ihave', { ids: [], hops: [] }, limits)).toMatchObject({ ok: false, error: { code: BroadcastErrorCode.malformed } });
+  });
+
+  it('reads the origin-tree fields (own, origin, shared) and refuses them malformed', () => {
+    const m = formatMessageId('a' as NodeId, 1);
+    const g = { id: m, tag: 't', hops: 1, payload: new Uint8Array() };
+    expect(decodeMessage('gossip', { ...g, own: true }, limits)).toMatchObject({ ok: true, value: { body: { own: true } } });
+    const plain = decodeMessage('gossip', g, limits);
+    expect(plain.ok && 'own' in plain.value.body).toBe(false);
+    expect(decodeMessage('gossip', { ...g, own: 1 }, limits)).toMatchObject({ ok: false, error: { code: BroadcastErrorCode.malformed } });
+    expect(decodeMessage('prune', { origin: 'o', shared: true }, limits)).toMatchObject({ ok: true, value: { body: { origin: 'o', shared: true } } });
+    expect(decodeMessage('prune', { origin: 'o' }, limits)).toMatchObject({ ok: true, value: { body: { origin: 'o' } } });
+    expect(decodeMessage('prune', { shared: true }, limits)).toMatchObject({ ok: true, value: { body: {} } });
+    expect(decodeMessage('prune', { origin: 'o', shared: 'yes' }, limits)).toMatchObject({ ok: false, error: { code: BroadcastErrorCode.malformed } });
+    expect(decodeMessage('prune', { origin: 'x'.repeat(65) }, limits)).toMatchObject({ ok: false, error: { code: BroadcastErrorCode.badId } });
+    expect(decodeMessage('graft', { ids: [], origin: 'o' }, limits)).toMatchObject({ ok: true, value: { body: { ids: [], origin: 'o' } } });
+    expect(decodeMessage('graft', { ids: [], origin: 7 }, limits)).toMatchObject({ ok: false, error: { code: BroadcastErrorCode.malformed } });
   });
 });

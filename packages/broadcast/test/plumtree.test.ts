@@ -8,9 +8,13 @@ const C = id('c');
 const m1 = formatMessageId(id('origin'), 1);
 const m2 = formatMessageId(id('origin'), 2);
 
-/** A node with peers a, b, c (all eager, as after NeighborUp). */
+/**
+ * A node with peers a, b, c (all eager, as after NeighborUp). The handler tests below pin the paper's mechanics,
+ * so origin trees never start by flooding here (`originFloodsPerMinute: 0`: a new origin's tree is a copy of the
+ * shared tree); the flooding start has tests of its own under "origin trees".
+ */
 function withPeers(init = {}, options = {}) {
-  const h = createHarness(init, options);
+  const h = createHarness({ originFloodsPerMinute: 0, ...init }, options);
   for (const p of [A, B, C]) h.node.onPeerUp(p);
   return h;
 }
@@ -113,12 +117,26 @@ describe('createPlumtree', () => {
       expect(h.node.stats().duplicates).toBe(1);
     });
 
-    it('turns a lazy sender eager when it delivers a new message (it is on the tree now)', () => {
+    it('keeps a lazy sender lazy when it delivers a new message (its GOSSIP crossed our PRUNE; unlike the paper)', () => {
       const h = withPeers();
       h.node.onMessage(A, 'prune', {});
       h.node.onMessage(A, 'gossip', gossip(m1));
+      expect(h.delivered.length).toBe(1);
+      expect(h.node.stats().eager).not.toContain(A);
+      expect(h.node.stats().lazy).toContain(A);
+    });
+
+    it('does not prune the tree parent when the first copy came from a peer already pruned', () => {
+      const h = withPeers();
+      h.node.onMessage(A, 'gossip', gossip(m1)); // A is the parent for this origin
+      h.node.onMessage(B, 'gossip', gossip(m1)); // duplicate: B is pruned for this origin
+      h.clear();
+      // B's next GOSSIP left before our PRUNE reached it and wins the race; A's copy is then the duplicate.
+      h.node.onMessage(B, 'gossip', gossip(m2));
+      h.node.onMessage(A, 'gossip', gossip(m2));
+      expect(h.delivered.map((d) => d.meta.from)).toEqual([A, B]);
+      expect(h.of('prune')).toEqual([]);
       expect(h.node.stats().eager).toContain(A);
-      expect(h.node.stats().lazy).not.toContain(A);
     });
 
     it('delivers gossip from a node that is not a peer but never sends to it', () => {
@@ -239,8 +257,8 @@ describe('createPlumtree', () => {
       h.node.onMessage(B, 'ihave', { ids: [m1], hops: [7] }); // 10 - 7 = 3: not more than the threshold
       expect(h.node.stats().optimizations).toBe(0);
       h.node.onMessage(B, 'ihave', { ids: [m1], hops: [6] }); // 10 - 6 = 4 > 3: swap
-      expect(h.of('prune')).toEqual([{ to: A, type: 'prune', body: {} }]);
-      expect(h.of('graft')).toEqual([{ to: B, type: 'graft', body: { ids: [] } }]);
+      expect(h.of('prune')).toEqual([{ to: A, type: 'prune', body: { origin: id('origin'), shared: true } }]);
+      expect(h.of('graft')).toEqual([{ to: B, type: 'graft', body: { ids: [], origin: id('origin') } }]);
       const s = h.node.stats();
       expect(s.eager).toContain(B);
       expect(s.lazy).toContain(A);
