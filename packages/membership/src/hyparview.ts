@@ -108,8 +108,14 @@ export interface HyParView {
   onConnectFailed(address: string, reason: string): void;
   /** A membership message from `peer`; `type` and `body` are untrusted. Never throws. */
   onMessage(from: NodeId, type: string, body: unknown): void;
-  /** Join through any of `contacts` (addresses); retries with backoff while the active view is empty. */
-  join(contacts: readonly string[]): void;
+  /**
+   * Join through any of `contacts` (addresses); retries with backoff while the active view is empty. `known`: nodes
+   * already known to be members (a static cluster list, Maelstrom's `init`): they enter the passive view and the
+   * active view fills from them at once with low-priority requests — no walk and no eviction, so a cluster that
+   * starts together settles in one round trip — and a contact is tried only if none of them has answered after
+   * `joinRetryMs`.
+   */
+  join(contacts: readonly string[], known?: readonly NodeEntry[]): void;
   /** Say goodbye to every active peer (`disconnect` with reason `left`) and stop; `join` may start again. */
   leave(): void;
   /** The active view: peers reported up and not yet down. */
@@ -190,7 +196,20 @@ export function createHyParView(init: HyParViewInit, components: HyParViewCompon
   let cancelRound: (() => void) | undefined;
   let cancelFill: (() => void) | undefined;
   let rejectionsThisRound = 0;
+  /**
+   * Rounds in a row a view one short of full met only full candidates; such a node skips `2^n − 1` rounds of
+   * filling (at most 31). One short is not a risk (the node is linked), and where no overlay fills every view
+   * (25 nodes of active view 5) one node is always one short: without this it would dial every candidate, every
+   * round, for ever.
+   */
+  let fruitlessRounds = 0;
+  let roundsToSkip = 0;
+  let acceptedThisRound = false;
   let shortRounds = 0;
+  /** The last slot freed was taken by an eviction (see `escalate`). */
+  let shortByEviction = false;
+  /** Between `join` with known members and the first contact attempt (see `fill`). */
+  let knownStart = false;
   /** The next fill request goes out with high priority (see `escalate`). */
   let escalateNext = false;
   let fillAt: number | undefined;
@@ -316,13 +335,21 @@ export function createHyParView(init: HyParViewInit, components: HyParViewCompon
   /** Ask passive candidates to fill the free active slots (paper §4.3: high priority iff the view is empty). */
   function fill(): void {
     if (state !== 'running') return;
+    // Full candidates refused more than `fillRejectionsPerRound` times this round: the rest of it is not worth more
+    // dials, not even from the backoff timer (see `fruitlessRounds`).
+    if (active.size > 0 && rejectionsThisRound > o.fillRejectionsPerRound) return;
+    if (active.size === o.activeViewSize - 1 && roundsToSkip > 0) return;
     const missing = o.activeViewSize - active.size - fillRequests(true);
     if (missing <= 0) return;
     // Dial up to `fillParallelism` candidates per free slot (right after a mass failure most are dead), but send
     // requests only while slots are free (see `dialed`): extra links are closed unused.
-    const budget = missing * o.fillParallelism - fillRequests(false);
+    // A known cluster starting together is alive: one dial per free slot, not `fillParallelism` (surplus links cost
+    // a handshake each).
+    const budget = missing * (knownStart ? 1 : o.fillParallelism) - fillRequests(false);
     if (budget <= 0) return;
-    const priority: NeighborPriority = active.size === 0 ? 'high' : 'low';
+    // While a known cluster starts together every view is empty at once, and high priority would make each request
+    // to a node already full evict someone: the first round asks with low priority (see `join` with `known`).
+    const priority: NeighborPriority = active.size === 0 && !knownStart ? 'high' : 'low';
     const now = timers.now();
     const candidates = passive.candidates(now, (id) => pending.has(id) || links.dialling(passive.get(id)!.address));
     for (const entry of sample(random, candidates, budget)) {
@@ -512,7 +539,11 @@ export function createHyParView(init: HyParViewInit, components: HyParViewCompon
     let accepted = false;
     if (state === 'running') {
       const address = links.get(from)!.address;
-      accepted = addActive(from, address, priority === 'high' ? 'evict' : 'if-room');
+      // While a known cluster starts (see `join`), a slot our own request is waiting on is taken: accepting a third
+      // node into it would overfill the view when that answer comes, and undoing it costs a link up and down.
+      const reserved = knownStart && priority === 'low' && !pending.has(from) ? fillRequests(true) + fillRequests(false) : 0;
+      const room = priority === 'high' || active.has(from) || active.size + reserved < o.activeViewSize;
+      accepted = room && addActive(from, address, priority === 'high' ? 'evict' : 'if-room');
       if (!accepted) learn({ id: from, address });
     }
     send(from, { type: 'neighbor-reply', accepted });
@@ -548,6 +579,7 @@ export function createHyParView(init: HyParViewInit, components: HyParViewCompon
       return;
     }
     passive.recordSuccess(from);
+    acceptedThisRound = true;
     const committed = request !== undefined && (request.kind === 'join' || request.priority === 'high');
     const mode = state === 'running' && committed ? 'evict' : 'if-room';
     if (state === 'running' && addActive(from, address, mode)) return;
@@ -561,6 +593,7 @@ export function createHyParView(init: HyParViewInit, components: HyParViewCompon
   function onDisconnect(from: NodeId, reason: DisconnectReason): void {
     if (!active.has(from)) return;
     removeActive(from, reason, reason === 'evicted');
+    if (reason === 'evicted') shortByEviction = true;
     if (reason === 'left') passive.remove(from);
     afterLoss();
   }
@@ -625,10 +658,18 @@ export function createHyParView(init: HyParViewInit, components: HyParViewCompon
   function round(): void {
     cancelRound = undefined;
     if (state !== 'running') return;
+    const oneShort = active.size === o.activeViewSize - 1;
+    if (!oneShort) fruitlessRounds = roundsToSkip = 0;
+    else if (rejectionsThisRound > 0 && !acceptedThisRound) {
+      fruitlessRounds = Math.min(fruitlessRounds + 1, 5);
+      roundsToSkip = 2 ** fruitlessRounds - 1;
+    }
     rejectionsThisRound = 0;
+    acceptedThisRound = false;
     shuffle();
     escalate();
-    fill();
+    if (roundsToSkip > 0) roundsToSkip--;
+    else fill();
     const now = timers.now();
     if (escalateNext && passive.size === 0) {
       // Short for long and no one to ask: a group that only knows itself (say, new nodes that joined each other
@@ -652,12 +693,21 @@ export function createHyParView(init: HyParViewInit, components: HyParViewCompon
    * receiver also moves the free slot elsewhere, where it may pair with another.
    */
   function escalate(): void {
-    if (active.size === 0 || active.size >= o.activeViewSize || o.escalateAfterRounds === 0) {
+    if (active.size === 0 || active.size >= o.activeViewSize) shortByEviction = false;
+    // A node one short because a high-priority request evicted it is linked to the rest through the evictor's
+    // requester: escalating would only evict someone else, and where no overlay can fill every view (25 nodes of
+    // active view 5: the degrees cannot all be 5) the free slot would travel for ever, each move a peer down and up.
+    const evictedOnly = shortByEviction && active.size === o.activeViewSize - 1;
+    if (active.size === 0 || active.size >= o.activeViewSize || o.escalateAfterRounds === 0 || evictedOnly) {
       shortRounds = 0;
       escalateNext = false;
       return;
     }
-    if (++shortRounds >= o.escalateAfterRounds) escalateNext = true;
+    // One short is often for good and harmless (an odd sum of view sizes cannot all be full), and each escalation
+    // evicts a link that broadcast trees run over: one short waits eight times longer, still merging a lone group of
+    // `activeViewSize` nodes in the end.
+    const patience = active.size === o.activeViewSize - 1 ? 8 * o.escalateAfterRounds : o.escalateAfterRounds;
+    if (++shortRounds >= patience) escalateNext = true;
   }
 
   /** Retry one peer lost to failure; if it answers, link with high priority (see lost-peers.ts). */
@@ -779,7 +829,7 @@ export function createHyParView(init: HyParViewInit, components: HyParViewCompon
       dispatch(from, parsed.value);
     },
 
-    join(seeds) {
+    join(seeds, known = []) {
       assert(state !== 'closed', 'join after close');
       contacts = seeds.filter((a) => isValidAddress(a, o) && a !== components.address);
       joinCursor = contacts.length > 0 ? randomIndex(random, contacts.length) : 0;
@@ -788,7 +838,23 @@ export function createHyParView(init: HyParViewInit, components: HyParViewCompon
         state = 'running';
         scheduleRound(true);
       }
-      tryJoin();
+      const now = timers.now();
+      let candidates = 0;
+      for (const node of known) {
+        if (node.id === self || !isValidAddress(node.address, o) || node.address === components.address) continue;
+        learn({ id: node.id, address: node.address }, now);
+        candidates++;
+      }
+      if (candidates === 0) return tryJoin();
+      knownStart = true;
+      fill();
+      cancelJoin?.();
+      cancelJoin = timers.setTimer(o.joinRetryMs, () => {
+        cancelJoin = undefined;
+        knownStart = false;
+        if (active.size === 0) fill();
+        tryJoin();
+      });
     },
 
     leave() {

@@ -8,7 +8,7 @@
  * broadcast and the driver; broadcast's deliveries feed the driver. Broadcast and the driver send only to peers
  * membership reported up: the replica sender answers `closed` for any other peer.
  */
-import { createHyParView, type HyParView, type HyParViewInit, type HyParViewStats } from '@rumor/membership';
+import { createHyParView, type HyParView, type HyParViewInit, type HyParViewStats, type NodeEntry } from '@rumor/membership';
 import { createPlumtree, type Plumtree, type PlumtreeInit, type PlumtreeStats } from '@rumor/broadcast';
 import type { Carrier, Envelope, Logger, NodeId, Random, ReplicaEvents, SendResult, Timers } from './ports.js';
 import { createReplicaDriver, type ReplicaDriver, type ReplicaDriverInit, type ReplicaDriverStats } from './driver.js';
@@ -47,7 +47,8 @@ export interface Stack {
   /** The replica driver: `createReplica` instances here. */
   readonly replicas: ReplicaDriver;
   /** Join the overlay through any of `contacts` (carrier addresses). */
-  join(contacts: readonly string[]): void;
+  /** Join the overlay (HyParView `join`): through `contacts`, trying the `known` members first. */
+  join(contacts: readonly string[], known?: readonly NodeEntry[]): void;
   stats(): StackStats;
   /** Close the driver, broadcast and membership (which says goodbye to its peers), then the carrier. */
   close(): Promise<void>;
@@ -145,7 +146,7 @@ export function createStack(options: StackOptions): Stack {
     membership,
     broadcast,
     replicas: driver,
-    join: (contacts) => membership.join(contacts),
+    join: (contacts, known) => membership.join(contacts, known),
     stats: () => ({ rejected: { ...rejected }, membership: membership.stats(), broadcast: broadcast!.stats(), replica: driver!.stats() }),
     async close() {
       if (closed) return;
