@@ -10,7 +10,7 @@
  * answered (a message with `in_reply_to` is logged), so two nodes cannot loop on errors.
  */
 import { createStack, type Logger, type Random, type ReplicaDriverInit, type Stack, type Timers } from '@rumor/replica';
-import type { HyParViewInit } from '@rumor/membership';
+import { DEFAULT_HYPARVIEW_INIT, type HyParViewInit, type NodeId } from '@rumor/membership';
 import type { PlumtreeInit } from '@rumor/broadcast';
 import { createMaelstromCarrier, type MaelstromCarrier, type MaelstromCarrierInit, type MaelstromCarrierStats } from './carrier.js';
 import { isLinkType } from './link-messages.js';
@@ -48,6 +48,13 @@ export interface MaelstromNodeInit {
    * whose passive views only learn through it — can fall apart into components that never meet.
    */
   joinSeeds?: number;
+  /**
+   * `init_ok` waits until the node has joined the overlay: this many active peers (default the active view less
+   * one, at most the other nodes) or `readyTimeoutMs` (default 2 000), whichever comes first. A node that answers
+   * before it has neighbours accepts writes it cannot yet spread; Maelstrom starts the workload on the last `init_ok`.
+   */
+  readyPeers?: number;
+  readyTimeoutMs?: number;
 }
 
 /**
@@ -55,8 +62,12 @@ export interface MaelstromNodeInit {
  * the Gossip Glomers figures in docs/maelstrom.md depend on. Each differs from its layer's default on purpose:
  * - HyParView: shuffles and repair every 2 s (10 s), requests time out after 1.5 s (5 s), a peer lost to failure
  *   is retried with probability 0.5 per round (0.05) so that a healed partition is rejoined within seconds;
- * - Plumtree: IHAVEs batched for 250 ms (50) — announcements are only the fallback path, and every batch is a
- *   Maelstrom message counted in msgs-per-op — and a graft after 300 ms without the announced message (400);
+ * - Plumtree: IHAVEs batched for 1 s (50) — announcements are only the fallback path, most ride in a GOSSIP's frame
+ *   anyway, and every batch alone is a Maelstrom message counted in msgs-per-op; a graft after 150 ms without the
+ *   announced message (400) — origin trees are first-arrival trees, so over constant-latency links the tree's copy
+ *   is never more than that behind an announcement; 64 flooding origin trees a minute (4), so that all 25 origins
+ *   of a cluster starting together get their lowest-latency tree at their first message instead of the shared
+ *   tree, which many senders at once cut;
  * - carrier: a link with no traffic for 2.5 s fails (the partition detector), pings after 1 s idle;
  * - workloads: full-state anti-entropy with one random neighbour every 2 s.
  */
@@ -72,8 +83,9 @@ export const MAELSTROM_NODE_DEFAULTS = Object.freeze({
     linkIdleMs: 4_000,
   }) satisfies HyParViewInit,
   broadcast: Object.freeze({
-    ihaveFlushMs: 250,
-    graftTimeoutMs: 300,
+    ihaveFlushMs: 1_000,
+    graftTimeoutMs: 150,
+    originFloodsPerMinute: 64,
     graftRetryMs: 200,
     antiEntropyIntervalMs: 2_000,
   }) satisfies PlumtreeInit,
@@ -203,9 +215,20 @@ export function createMaelstromNode(init: MaelstromNodeInit, components: Maelstr
       { ...merged<Omit<WorkloadsInit, 'workload'>>(MAELSTROM_NODE_DEFAULTS.workloads, init.workloads), workload: init.workload ?? 'auto' },
       { self, replicas: stack.replicas, timers, log },
     );
-    reply(m, { type: 'init_ok' });
+    // Every id in `init` is a member: the active view fills from them directly with low-priority requests (HyParView
+    // `join` with `known`: no walk, no eviction); the seeds are the fallback when none answers.
     const contacts = ids.slice(0, Math.max(1, init.joinSeeds ?? 2)).filter((n) => n !== self);
-    if (contacts.length > 0) stack.join(contacts);
+    const known = ids.filter((n) => n !== self).map((n) => ({ id: n as NodeId, address: n }));
+    if (contacts.length > 0 || known.length > 0) stack.join(contacts, known);
+    const activeViewSize = merged<HyParViewInit>(MAELSTROM_NODE_DEFAULTS.membership, init.membership).activeViewSize ?? DEFAULT_HYPARVIEW_INIT.activeViewSize;
+    const wanted = Math.min(init.readyPeers ?? activeViewSize - 1, known.length);
+    const deadline = timers.now() + (init.readyTimeoutMs ?? 2_000);
+    const ready = (): void => {
+      if (closed) return;
+      if (stack!.membership.activeView().length >= wanted || timers.now() >= deadline) reply(m, { type: 'init_ok' });
+      else timers.setTimer(20, ready);
+    };
+    ready();
     log?.debug?.('maelstrom: initialised', { node: self, nodes: ids.length });
   }
 
