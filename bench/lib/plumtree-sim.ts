@@ -32,6 +32,8 @@ interface Ev {
   from: number;
   type: string;
   body: unknown;
+  /** The link's incarnation when the message was sent (see `gracefulClose`). */
+  epoch?: number;
 }
 
 /** A binary min-heap of events ordered by (time, sequence): deterministic for equal times. */
@@ -132,6 +134,18 @@ export class PlumtreeSim {
   private heap = new EventHeap();
   private readonly index = new Map<NodeId, number>();
   private readonly delays = new Map<number, number>();
+  /** Incarnation of each link (undirected key), bumped when it opens. */
+  private readonly epochs = new Map<number, number>();
+  /**
+   * Links closed on purpose (`unlink(…, 'closed')`), by key → the incarnation closed. Messages sent before a graceful
+   * close still arrive, as over TCP (the FIN follows the data): HyParView's shuffle reply is sent and its temporary
+   * link closed in the same instant. A failed link loses what was in flight.
+   */
+  private readonly gracefulClose = new Map<number, number>();
+
+  private linkKey(a: number, b: number): number {
+    return a < b ? a * this.n + b : b * this.n + a;
+  }
   private readonly opts: SimOptions;
 
   constructor(opts: SimOptions) {
@@ -191,7 +205,7 @@ export class PlumtreeSim {
   /** Sends a message of another layer (membership) over an open link; it reaches `external.message`. */
   sendOther(from: number, to: number, type: string, body: unknown): 'accepted' | 'closed' {
     if (!this.adj[from]?.has(to)) return 'closed';
-    this.heap.push({ t: this.now + this.delay(from, to), s: this.seq++, fn: null, to, from, type: OTHER, body: [type, body] });
+    this.heap.push({ t: this.now + this.delay(from, to), s: this.seq++, fn: null, to, from, type: OTHER, body: [type, body], epoch: this.epochs.get(this.linkKey(from, to)) ?? 0 });
     return 'accepted';
   }
 
@@ -210,13 +224,15 @@ export class PlumtreeSim {
       }
       if (r !== undefined) r.payloadMessages++;
     }
-    this.heap.push({ t: this.now + this.delay(from, to), s: this.seq++, fn: null, to, from, type, body });
+    this.heap.push({ t: this.now + this.delay(from, to), s: this.seq++, fn: null, to, from, type, body, epoch: this.epochs.get(this.linkKey(from, to)) ?? 0 });
     return 'accepted';
   }
 
   /** Opens link (a, b) and tells both ends (membership's peer up). */
   link(a: number, b: number): void {
     if (a === b || this.adj[a]?.has(b)) return;
+    const key = this.linkKey(a, b);
+    this.epochs.set(key, (this.epochs.get(key) ?? 0) + 1);
     this.adj[a]?.add(b);
     this.adj[b]?.add(a);
     if (this.external !== undefined) {
@@ -237,6 +253,7 @@ export class PlumtreeSim {
   /** Closes link (a, b); each live end learns it after `detectMs` (default: at once). */
   unlink(a: number, b: number, detectMs = 0, reason: 'closed' | 'failed' = 'failed'): void {
     if (!this.adj[a]?.has(b)) return;
+    if (reason === 'closed') this.gracefulClose.set(this.linkKey(a, b), this.epochs.get(this.linkKey(a, b)) ?? 0);
     this.adj[a]?.delete(b);
     this.adj[b]?.delete(a);
     for (const [x, y] of [[a, b], [b, a]] as const) {
@@ -327,7 +344,8 @@ export class PlumtreeSim {
         e.fn?.();
         continue;
       }
-      if (!this.alive[e.to] || !this.adj[e.to]?.has(e.from)) continue; // lost with the connection
+      if (!this.alive[e.to]) continue;
+      if (!this.adj[e.to]?.has(e.from) && (e.epoch === undefined || this.gracefulClose.get(this.linkKey(e.to, e.from)) !== e.epoch)) continue; // lost with the connection
       if (e.type === OTHER) {
         const [type, body] = e.body as [string, unknown];
         this.external?.message(e.to, e.from, type, body);
