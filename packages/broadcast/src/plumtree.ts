@@ -371,8 +371,8 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
    * §3.2: a duplicate means a redundant path, and the link it came by leaves this origin's tree on both ends — unless
    * the first copy came from a peer that is already lazy here. That peer sent it before our PRUNE reached it; it will
    * stop, and the duplicate's sender is the parent that stays. Pruning it too would cut this node off the tree
-   * (two copies racing on equal-length paths do this on every other message). The lazy peer is reminded instead, in
-   * case its PRUNE was lost. A duplicate from the peer that delivered first (a GRAFT answer crossing an eager push)
+   * (two copies racing on equal-length paths do this on every other message). The lazy peer is reminded instead:
+   * its PRUNE may be in flight, or it may never have had one (see below). A duplicate from the peer that delivered first (a GRAFT answer crossing an eager push)
    * changes nothing.
    *
    * The shared tree learns only from a duplicate whose two copies both travelled shared-tree links (`viaShared`):
@@ -381,7 +381,12 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
   function onDuplicate(from: NodeId, origin: NodeId, s: SeenEntry | undefined, dupViaShared: boolean): void {
     const first = s?.from;
     if (first === from) return;
-    if (first !== undefined && isPeer(first) && !trees.isEager(origin, first, eager)) return;
+    if (first !== undefined && isPeer(first) && !trees.isEager(origin, first, eager)) {
+      // Remind it: a lazy peer that keeps pushing either has our PRUNE in flight (a second one costs nothing) or never
+      // got one — trees copied from the shared tree at different times can start asymmetric.
+      sendControl(first, MessageType.prune, { origin } satisfies PruneBody);
+      return;
+    }
     const shared = dupViaShared && (s?.viaShared ?? true);
     pruneLink(origin, from, shared);
     sendControl(from, MessageType.prune, (shared ? { origin, shared: true } : { origin }) satisfies PruneBody);

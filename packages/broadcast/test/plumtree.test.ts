@@ -135,7 +135,8 @@ describe('createPlumtree', () => {
       h.node.onMessage(B, 'gossip', gossip(m2));
       h.node.onMessage(A, 'gossip', gossip(m2));
       expect(h.delivered.map((d) => d.meta.from)).toEqual([A, B]);
-      expect(h.of('prune')).toEqual([]);
+      // A stays the parent; B, which should not be pushing, is reminded.
+      expect(h.of('prune')).toEqual([{ to: B, type: 'prune', body: { origin: id('origin') } }]);
       expect(h.node.stats().eager).toContain(A);
     });
 

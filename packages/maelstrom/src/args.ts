@@ -12,6 +12,9 @@ export type NodeArgs = MaelstromNodeInit & { logLevel?: 'warn' | 'debug' | 'sile
 const WORKLOADS: readonly WorkloadMode[] = ['auto', 'broadcast', 'g-set', 'g-counter', 'pn-counter'];
 const LAYERS = ['carrier', 'membership', 'broadcast', 'replica', 'workloads', 'protocol'] as const;
 
+/** Top-level numeric knobs of `MaelstromNodeInit`. */
+const NUMBERS = ['seed', 'nodesMax', 'joinSeeds', 'readyPeers', 'readyTimeoutMs'] as const;
+
 function parseConfig(text: string, where: string): { ok: true; value: MaelstromNodeInit } | { ok: false; error: string } {
   let raw: unknown;
   try {
@@ -25,8 +28,11 @@ function parseConfig(text: string, where: string): { ok: true; value: MaelstromN
     if ((LAYERS as readonly string[]).includes(k)) {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) return { ok: false, error: `${where}.${k} must be an object` };
       value[k] = v;
-    } else if (k === 'workload' || k === 'seed' || k === 'nodesMax') value[k] = v;
-    else return { ok: false, error: `${where}: unknown key ${k} (known: ${[...LAYERS, 'workload', 'seed', 'nodesMax'].join(', ')})` };
+    } else if (k === 'workload') value[k] = v;
+    else if ((NUMBERS as readonly string[]).includes(k)) {
+      if (typeof v !== 'number' || !Number.isFinite(v) || (k !== 'seed' && v < 0)) return { ok: false, error: `${where}.${k} must be a finite number${k === 'seed' ? '' : ' >= 0'}` };
+      value[k] = v;
+    } else return { ok: false, error: `${where}: unknown key ${k} (known: ${[...LAYERS, 'workload', ...NUMBERS].join(', ')})` };
   }
   return { ok: true, value: value as MaelstromNodeInit };
 }
