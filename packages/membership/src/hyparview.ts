@@ -335,9 +335,6 @@ export function createHyParView(init: HyParViewInit, components: HyParViewCompon
   /** Ask passive candidates to fill the free active slots (paper §4.3: high priority iff the view is empty). */
   function fill(): void {
     if (state !== 'running') return;
-    // Full candidates refused more than `fillRejectionsPerRound` times this round: the rest of it is not worth more
-    // dials, not even from the backoff timer (see `fruitlessRounds`).
-    if (active.size > 0 && rejectionsThisRound > o.fillRejectionsPerRound) return;
     if (active.size === o.activeViewSize - 1 && roundsToSkip > 0) return;
     const missing = o.activeViewSize - active.size - fillRequests(true);
     if (missing <= 0) return;
