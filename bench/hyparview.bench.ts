@@ -14,6 +14,11 @@
  * crash (before any detection or repair), at the first broadcast after detection (crash + detectMs + 1 s), and 1, 2
  * and 5 rounds after the crash. Healing time is the time until the survivors' overlay is one component and every
  * survivor's active view is full again.
+ *
+ * Baselines in the same run (the paper's §5 comparison): Cyclon (view c = 30, shuffle length 5, 30 rounds after
+ * the joins; bench/lib/cyclon-sim.ts) and Scamp (c = 1; bench/lib/scamp-sim.ts), each bootstrapped once per size
+ * with the same seed, then for every f: crash f·n at once and gossip from random survivors to
+ * min(ceil(ln n) + 1, |view|) random view members per node — at the crash, and for Cyclon after 1 and 5 rounds.
  */
 import { writeFileSync } from 'node:fs';
 import type { HyParViewInit } from '@rumor/membership';
@@ -32,6 +37,8 @@ import {
   type Overlay,
 } from './lib/hyparview-sim.js';
 import { reliabilitySvg } from './lib/hyparview-svg.js';
+import { cyclonFailureCurve, defaultFanout, type BaselineRow } from './lib/cyclon-sim.js';
+import { scampFailureCurve } from './lib/scamp-sim.js';
 
 const ROUND_MS = 10_000;
 const DETECT_MS = 1_000;
@@ -209,14 +216,25 @@ for (const n of sizes) {
     process.stderr.write(`  n=${n} f=${fraction}: first ${pct(row.firstBroadcast)} % · 2 rounds ${pct(row.round2)} % (${((performance.now() - t) / 1000).toFixed(1)} s)\n`);
   }
   curves.push({ n, rows });
+  const baselineStarted = performance.now();
+  const baselineOptions = { sources: Math.min(200, n), healRounds: [1, 5] };
+  const cyclon: BaselineRow[] = cyclonFailureCurve(n, fractions, seed, {}, baselineOptions);
+  const scamp: BaselineRow[] = scampFailureCurve(n, fractions, seed, {}, baselineOptions);
+  const baselineMs = performance.now() - baselineStarted;
+  process.stderr.write(`  n=${n} baselines (Cyclon, Scamp): ${(baselineMs / 1000).toFixed(1)} s\n`);
   console.log(`\n## Reliability of a flood over the active views after f·n nodes crash at once (${n} nodes, % of survivors reached; mean over 200 sources)`);
+  console.log(`baselines: gossip to ${defaultFanout(n)} random view members per node (Cyclon c = 30, Scamp c = 1), mean over ${baselineOptions.sources} sources`);
   console.log(
     table(
-      ['failed', 'paper (first msg)', 'at crash', `first broadcast (${FIRST_BROADCAST_MS / 1000} s)`, '(min)', '1 round', '2 rounds', '(min)', '5 rounds', 'components @2', 'connected after', 'all ≥ 4 after', 'all full after', 'msgs/node/round'],
-      rows.map((r) => [
+      ['failed', 'paper (first msg)', 'at crash', 'cyclon: at crash', 'cyclon: 1 round', 'cyclon: 5 rounds', 'scamp: at crash', `first broadcast (${FIRST_BROADCAST_MS / 1000} s)`, '(min)', '1 round', '2 rounds', '(min)', '5 rounds', 'components @2', 'connected after', 'all ≥ 4 after', 'all full after', 'msgs/node/round'],
+      rows.map((r, k) => [
         `${Math.round(r.fraction * 100)} %`,
         PAPER_HYPARVIEW[String(r.fraction)] ?? '—',
         pct(r.atCrash),
+        pct(cyclon[k]!.atCrash),
+        pct(cyclon[k]!.afterRounds[1]!),
+        pct(cyclon[k]!.afterRounds[5]!),
+        pct(scamp[k]!.atCrash),
         pct(r.firstBroadcast),
         pct(r.firstBroadcastMin),
         pct(r.round1),
@@ -231,7 +249,12 @@ for (const n of sizes) {
       ]),
     ),
   );
-  results[String(n)] = { bootstrap: { ...m, wallMs: Math.round(bootMs) }, bootstrapOneSeed: seeded, failures: rows };
+  results[String(n)] = {
+    bootstrap: { ...m, wallMs: Math.round(bootMs) },
+    bootstrapOneSeed: seeded,
+    failures: rows,
+    baselines: { fanout: defaultFanout(n), sources: baselineOptions.sources, wallMs: Math.round(baselineMs), cyclon, scamp },
+  };
 }
 
 if (svgPath) {
@@ -246,6 +269,7 @@ console.log(
     roundMs: ROUND_MS,
     detectMs: DETECT_MS,
     params: { activeViewSize: 5, passiveViewSize: 30, arwl: 6, prwl: 3, ka: 3, kp: 4 },
+    baselineParams: { cyclon: { viewSize: 30, shuffleLength: 5, joinWalkLength: 5, bootstrapRounds: 30 }, scamp: { extraCopies: 1 }, fanout: 'ceil(ln n) + 1' },
     results,
   }),
 );
