@@ -5,7 +5,8 @@
  * `--seeds=N` (seeds of the stable-overlay scenarios, default 20, at every size), `--heavy-seeds=N` (seeds of
  * the burst and failure scenarios, default 5: a burst simulates 10⁶–10⁷ deliveries per seed),
  * `--sizes=1000,10000`, `--svg=<path>` (write the failure plot), `--only=stable|burst|failures|batching` (one group;
- * the others print as empty).
+ * the others print as empty), `--plumtree='<json>'` (options for every node, e.g. `{"originTreesMax":0}`: the
+ * paper's single tree).
  *
  * Every scenario runs the real `@rumor/broadcast` state machines in a discrete-event simulator (bench/lib/
  * plumtree-sim.ts) over a random overlay of degree 5 (the paper's HyParView active view), with one-way link
@@ -38,6 +39,8 @@ const DELAY_MIN = 10;
 const DELAY_MAX = 100;
 const SPACING_MS = 2000;
 const FAILURES = [10, 20, 30, 40, 60];
+/** `--plumtree='<json>'`: Plumtree options for every node (e.g. `{"originTreesMax":0}` for the paper's single tree). */
+const PLUMTREE_INIT = JSON.parse(args.get('plumtree') ?? '{}') as PlumtreeInit;
 
 interface BroadcastResult {
   reliability: number;
@@ -47,7 +50,7 @@ interface BroadcastResult {
 }
 
 function newSim(seed: number, nodes: number, plumtree: PlumtreeInit = {}): PlumtreeSim {
-  const sim = new PlumtreeSim({ seed, nodes, linkDelayMinMs: DELAY_MIN, linkDelayMaxMs: DELAY_MAX, plumtree });
+  const sim = new PlumtreeSim({ seed, nodes, linkDelayMinMs: DELAY_MIN, linkDelayMaxMs: DELAY_MAX, plumtree: { ...PLUMTREE_INIT, ...plumtree } });
   sim.randomOverlay(DEGREE);
   return sim;
 }
@@ -166,7 +169,7 @@ function burst(seed: number, nodes: number, senders: number) {
  * active view 5, passive view 30) heals the overlay from its passive views.
  */
 function failure(seed: number, nodes: number, percent: number) {
-  const sim = new PlumtreeSim({ seed, nodes, linkDelayMinMs: DELAY_MIN, linkDelayMaxMs: DELAY_MAX, plumtree: {} });
+  const sim = new PlumtreeSim({ seed, nodes, linkDelayMinMs: DELAY_MIN, linkDelayMaxMs: DELAY_MAX, plumtree: PLUMTREE_INIT });
   const membership = attachHyParView(sim);
   membership.bootstrap(nodes <= 1000 ? 10 : 2, 30_000);
   // Survivors the origin can reach over active views: broadcast cannot deliver across a membership partition.
