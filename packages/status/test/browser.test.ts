@@ -94,9 +94,15 @@ describe('the status page, 5 real nodes', () => {
       const handles = await page.locator('#graph .node').elementHandles();
       for (const h of handles) if ((await h.getAttribute('data-id')) === HOSTILE) await h.click();
       await page.waitForFunction((id) => document.getElementById('detail-id')!.textContent === id, HOSTILE);
-      const rows = await page.locator('#detail tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
-      const activeRow = rows.find((r) => r[0]!.startsWith('active view'))!;
-      expect(activeRow[1]!.split(', ').sort()).toEqual(hostile.peers().active.map((p) => p.id).sort());
+      // The overlay may still gain a link between drawing and clicking (a young cluster keeps filling): wait until the
+      // panel, which refreshes live, shows what the node holds at that moment.
+      const readRows = async () => page.locator('#detail tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+      const rows = await until('the clicked node\'s panel to show its real active view', async () => {
+        const r = await readRows();
+        const activeRow = r.find((row) => row[0]!.startsWith('active view'));
+        const shown = activeRow?.[1]?.split(', ').sort() ?? [];
+        return JSON.stringify(shown) === JSON.stringify(hostile.peers().active.map((p) => p.id).sort()) ? r : undefined;
+      }, 20_000);
       expect(rows.find((r) => r[0] === 'state')![1]).toBe('ok');
       expect(await page.locator('#graph .node.selected').getAttribute('data-id')).toBe(HOSTILE);
 
