@@ -42,10 +42,10 @@ export interface OriginTrees {
   /** `peer` delivered `origin`'s latest message first: it is this node's parent in that tree. */
   setParent(origin: NodeId, peer: NodeId): void;
   /**
-   * `peer` went down: its own tree is dropped (rooted at a node whose links will differ when it returns), and every
-   * tree it was the parent in is orphaned until a message of its origin arrives again.
+   * `peer` went down: it leaves every tree, its own tree is dropped (rooted at a node whose links will differ when it
+   * returns), and every tree it was the parent in is orphaned until a message of its origin arrives again.
    */
-  orphanChildrenOf(peer: NodeId): void;
+  peerDown(peer: NodeId): void;
   /** Whether this node lost its parent in `origin`'s tree (see plumtree.ts: it grafts without waiting). */
   isOrphan(origin: NodeId): boolean;
   /** Makes `peer` eager (`true`) or lazy (`false`) in `origin`'s tree, if it has one. */
@@ -121,10 +121,11 @@ export function createOriginTrees(max: number, floodsPerMinute: number): OriginT
       t.parent = peer;
       t.orphan = false;
     },
-    orphanChildrenOf(peer) {
+    peerDown(peer) {
       // A tree rooted at the peer itself was shaped by links it may not have when it comes back (a restart): drop it.
       trees.delete(peer);
       for (const t of trees.values()) {
+        apply(t.eager, peer, false);
         if (t.parent !== peer) continue;
         t.parent = undefined;
         t.orphan = true;

@@ -211,12 +211,12 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
     let allShared = true;
     if (hops + 1 <= o.hopsMax) {
       const body: GossipBody = { id, tag, hops: hops + 1, payload };
-      const own: GossipBody = { ...body, own: true };
+      let own: GossipBody | undefined; // built only when some push leaves the shared tree
       for (const peer of treeEager) {
         if (peer === except) continue;
         const shared = !ownPath && eager.has(peer);
         if (!shared) allShared = false;
-        sendGossip(peer, shared ? body : own, hops);
+        sendGossip(peer, shared ? body : (own ??= { ...body, own: true }), hops);
       }
     }
     for (const set of [eager, lazy]) {
@@ -495,8 +495,7 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
       if (closed || !isPeer(peer)) return;
       eager.delete(peer);
       lazy.delete(peer);
-      trees.setAll(peer, false);
-      trees.orphanChildrenOf(peer);
+      trees.peerDown(peer);
       lazyQueue.discard(peer);
       dropped.peerDown += outbox.discard(peer);
       // An entry left with no announcer before its first GRAFT is dropped; a later announcement starts over.
