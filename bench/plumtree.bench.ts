@@ -5,7 +5,7 @@
  * `--seeds=N` (seeds of the stable-overlay scenarios, default 20, at every size), `--heavy-seeds=N` (seeds of
  * the burst and failure scenarios, default 5: a burst simulates 10⁶–10⁷ deliveries per seed),
  * `--sizes=1000,10000`, `--svg=<path>` (write the failure plot), `--only=stable|burst|failures|batching` (one group;
- * the others print as empty), `--plumtree='<json>'` (options for every node, e.g. `{"originTreesMax":0}`: the
+ * the others print as empty), `--failures=30` (crash percentages, default 10,20,30,40,60), `--plumtree='<json>'` (options for every node, e.g. `{"originTreesMax":0}`: the
  * paper's single tree).
  *
  * Every scenario runs the real `@rumor/broadcast` state machines in a discrete-event simulator (bench/lib/
@@ -38,7 +38,8 @@ const DEGREE = 5;
 const DELAY_MIN = 10;
 const DELAY_MAX = 100;
 const SPACING_MS = 2000;
-const FAILURES = [10, 20, 30, 40, 60];
+/** `--failures=30` (or a list): the crash percentages to run; default all of the paper's range plus the 30 % target. */
+const FAILURES = (args.get('failures') ?? '10,20,30,40,60').split(',').map(Number);
 /** `--plumtree='<json>'`: Plumtree options for every node (e.g. `{"originTreesMax":0}` for the paper's single tree). */
 const PLUMTREE_INIT = JSON.parse(args.get('plumtree') ?? '{}') as PlumtreeInit;
 

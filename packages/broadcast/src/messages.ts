@@ -45,9 +45,9 @@ export interface IHaveBody {
 }
 
 /**
- * GRAFT: ids the sender misses; also turns the link eager in the shared tree and in the tree of each id's origin and
- * of `origin` (the optimisation step names the origin with no id). With no id and no origin, in the shared tree only
- * (a node re-linking itself to the shared tree after PRUNEs took its last link).
+ * GRAFT: ids the sender misses; also turns the link eager in the tree of each id's origin and of `origin` (the
+ * optimisation step names the origin with no id) — that origin's own tree where the receiver keeps one, the shared
+ * tree where it does not. With no id and no origin, in the shared tree.
  */
 export interface GraftBody {
   ids: MessageId[];

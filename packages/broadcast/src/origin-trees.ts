@@ -19,8 +19,9 @@
  *   steady senders — what a tree is for — cost nothing in the long run, while one-off senders (a burst of one
  *   message from each of thousands of nodes, occasional writers over a large cluster) spend it and then ride the
  *   shared tree.
- * - A PRUNE or GRAFT about origin `o` changes `o`'s tree; the shared tree learns only from duplicates whose copies
- *   both travelled shared links (plumtree.ts, `own`), so floods never cut it.
+ * - A PRUNE or GRAFT about origin `o` changes `o`'s tree only, if it has one; the shared tree learns only from
+ *   duplicates whose copies both travelled shared links (plumtree.ts, `own`), so floods never cut it, and grows
+ *   only by GRAFTs about origins without a tree, so one origin's repairs never leave cycles in it.
  * - A new link joins every tree eagerly, a lost one leaves every tree; the least recently used tree is dropped
  *   when `max` are kept.
  * Each tree is a short array of eager peers (at most the active view); the memory is `max` trees plus `max`

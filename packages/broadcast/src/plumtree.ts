@@ -225,33 +225,22 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
     return allShared;
   }
 
-  /** The link to `peer` turns eager in `origin`'s own tree (if it has one) and in the shared tree: a GRAFT. */
+  /**
+   * The link to `peer` turns eager: in `origin`'s own tree if it has one, otherwise in the shared tree (a GRAFT).
+   * A repair for one origin says nothing about the shared tree: grafting shared links for origins that have trees
+   * of their own left cycles the shared tree could not prune — their duplicates travel origin trees (`own`) — and
+   * doubled a burst's redundancy (docs/broadcast.md, "Burst"). A node cut off the shared tree is linked back by the
+   * first GRAFT it sends for an origin without a tree, as in the paper.
+   */
   function graftLink(origin: NodeId | undefined, peer: NodeId): void {
-    makeEager(peer);
-    if (origin !== undefined) trees.set(origin, peer, true);
+    if (origin !== undefined && trees.has(origin)) trees.set(origin, peer, true);
+    else makeEager(peer);
   }
 
   /** The link to `peer` turns lazy in `origin`'s own tree (if it has one), and in the shared tree if `shared`. */
   function pruneLink(origin: NodeId | undefined, peer: NodeId, shared: boolean): void {
     if (origin !== undefined) trees.set(origin, peer, false);
-    if (!shared) return;
-    makeLazy(peer);
-    keepSharedEager(peer);
-  }
-
-  /**
-   * A node with peers but no eager link in the shared tree is cut off it: every message that rides the shared tree
-   * (an origin's first, one-off senders) would reach it only by IHAVE and GRAFT. Messages of different origins can
-   * prune every link of a node (a triangle with two senders does it), and the paper relied on re-eagering a lazy
-   * sender to undo that, which Rumor no longer does (see `onGossip`). So the last shared link is grafted back at
-   * once: a random other lazy peer (the one that just pruned, if it is the only one) with `graft {ids: []}`.
-   */
-  function keepSharedEager(pruned: NodeId): void {
-    if (eager.size > 0 || lazy.size === 0) return;
-    const others = [...lazy].filter((p) => p !== pruned);
-    const pick = others.length > 0 ? (others[Math.floor(random.next() * others.length)] as NodeId) : pruned;
-    makeEager(pick);
-    sendControl(pick, MessageType.graft, { ids: [] } satisfies GraftBody);
+    if (shared) makeLazy(peer);
   }
 
   function remember(id: MessageId, tag: string, payload: Uint8Array, hops: number, from: NodeId | undefined, viaShared: boolean): void {
@@ -423,8 +412,10 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
     if (!trees.isEager(origin, s.from, eager) || trees.isEager(origin, from, eager)) return;
     c.optimizations++;
     const parent = s.from;
-    pruneLink(origin, parent, true);
-    sendControl(parent, MessageType.prune, { origin, shared: true } satisfies PruneBody);
+    // The swap is for this origin's tree if it has one; for the shared tree otherwise.
+    const shared = !trees.has(origin);
+    pruneLink(origin, parent, shared);
+    sendControl(parent, MessageType.prune, (shared ? { origin, shared: true } : { origin }) satisfies PruneBody);
     graftLink(origin, from);
     sendControl(from, MessageType.graft, { ids: [], origin } satisfies GraftBody);
     // The new link now serves this origin at the shorter distance; do not swap again on later announcements.
@@ -438,7 +429,7 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
       reject(E.notAPeer, from, 'graft from a node that is not a peer');
       return;
     }
-    if (body.ids.length === 0 && body.origin === undefined) makeEager(from); // the shared tree only (`keepSharedEager`)
+    if (body.ids.length === 0 && body.origin === undefined) makeEager(from); // a re-link of the shared tree alone
     if (body.origin !== undefined) graftLink(body.origin, from);
     const now = timers.now();
     for (const id of body.ids) {

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatMessageId, type NodeId, type PlumtreeInit } from '@rumor/broadcast';
+import { formatMessageId, PLUMTREE_DEFAULTS, type NodeId, type PlumtreeInit } from '@rumor/broadcast';
 import { constantLatency, createSimulation } from '@rumor/testkit';
 import { bytes, createHarness, gossip, id } from './support/fakes.js';
 import { buildStack } from './support/stack.js';
@@ -64,17 +64,21 @@ describe('origin trees', () => {
     expect(h.of('gossip').map((s) => s.to)).toEqual([B, C]); // the refunded token
   });
 
-  it('re-links itself to the shared tree when PRUNEs took its last shared link', () => {
-    const h = withPeers({ originTreesMax: 0 });
-    h.node.onMessage(A, 'prune', {});
-    h.node.onMessage(B, 'prune', {});
-    expect(h.of('graft')).toEqual([]);
-    h.node.onMessage(C, 'prune', {});
-    const graft = h.of('graft');
-    expect(graft).toHaveLength(1);
-    expect(graft[0]!.body).toEqual({ ids: [] });
-    expect(h.node.stats().eager).toEqual([graft[0]!.to]);
-    expect(graft[0]!.to).not.toBe(C);
+  it('a GRAFT about an origin with a tree of its own links that tree only; one about any other origin links the shared tree', () => {
+    const h = withPeers();
+    h.node.onMessage(A, 'gossip', gossip(x1)); // x has a tree here
+    for (const p of [A, B, C]) h.node.onMessage(p, 'prune', { origin: id('x'), shared: true }); // cut off both trees
+    h.node.onMessage(B, 'graft', { ids: [x1] }); // B repairs x's tree
+    expect(h.node.stats().eager).toEqual([]);
+    h.clear();
+    h.node.onMessage(A, 'gossip', gossip(x2));
+    expect(h.of('gossip').map((s) => s.to)).toEqual([B]);
+    // An announced message of an origin without a tree here: the graft timer links the shared tree back (the
+    // paper's repair of a node cut off it).
+    h.node.onMessage(C, 'ihave', { ids: [y1], hops: [1] });
+    h.timers.advance(PLUMTREE_DEFAULTS.graftTimeoutMs);
+    expect(h.of('graft').at(-1)).toEqual({ to: C, type: 'graft', body: { ids: [y1] } });
+    expect(h.node.stats().eager).toEqual([C]);
   });
 
   it("prunes one origin's tree without touching another's", () => {
@@ -106,13 +110,13 @@ describe('origin trees', () => {
     expect(h.node.stats().lazy).toEqual([C]);
   });
 
-  it('applies a PRUNE naming the shared tree to both trees, and a GRAFT to both', () => {
+  it('applies a PRUNE naming the shared tree to both trees, and a GRAFT naming an origin to its tree only', () => {
     const h = withPeers();
     h.node.onMessage(A, 'gossip', gossip(x1));
     h.node.onMessage(B, 'prune', { origin: id('x'), shared: true });
     expect(h.node.stats().lazy).toEqual([B]);
     h.node.onMessage(B, 'graft', { ids: [], origin: id('x') });
-    expect(h.node.stats().lazy).toEqual([]);
+    expect(h.node.stats().lazy).toEqual([B]);
     h.clear();
     h.node.onMessage(A, 'gossip', gossip(x2));
     expect(h.of('gossip').map((s) => s.to).sort()).toEqual([B, C]);

@@ -251,7 +251,7 @@ describe('createPlumtree', () => {
     });
 
     it('swaps an eager parent for a lazy peer much closer to the origin (§3.8)', () => {
-      const h = withPeers({ optimizationThreshold: 3 });
+      const h = withPeers({ optimizationThreshold: 3, originTreesMax: 0 }); // the paper's shared tree
       h.node.onMessage(B, 'prune', {});
       h.node.onMessage(A, 'gossip', gossip(m1, 10));
       h.clear();
@@ -290,7 +290,7 @@ describe('createPlumtree', () => {
 
   describe('onMessage graft', () => {
     it('makes the sender eager and answers with the cached payload', () => {
-      const h = withPeers();
+      const h = withPeers({ originTreesMax: 0 }); // the shared tree (origin trees: origin-trees.test.ts)
       h.node.onMessage(A, 'gossip', gossip(m1, 2, 'x', bytes(5)));
       h.node.onMessage(B, 'prune', {});
       h.clear();
