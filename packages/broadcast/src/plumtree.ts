@@ -304,8 +304,19 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
     m.attempts++;
     graftLink(parseMessageId(id)?.origin, peer);
     sendControl(peer, MessageType.graft, { ids: [id] } satisfies GraftBody);
+    rememberGraft(id, peer);
     missing.retryLater(id);
   });
+
+  // The peer each recent GRAFT went to, by id (the latest retry wins), so that its answer is recognised when it
+  // arrives as a duplicate (`onDuplicate`). Bounded like the missing set; an answer that never comes ages out.
+  const graftedFrom = new Map<MessageId, NodeId>();
+
+  function rememberGraft(id: MessageId, peer: NodeId): void {
+    graftedFrom.delete(id);
+    graftedFrom.set(id, peer);
+    if (graftedFrom.size > o.missingMax) graftedFrom.delete(graftedFrom.keys().next().value as MessageId);
+  }
 
   function announced(id: MessageId, from: NodeId): void {
     if (!missing.announce(id, from, o.graftSourcesMax, o.missingMax)) c.missingOverflow++;
@@ -330,7 +341,7 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
     const s = seen.get(id);
     if (s !== undefined || origin === self || knownToApp(id)) {
       c.duplicates++;
-      if (peer) onDuplicate(from, origin, s, body.own !== true);
+      if (peer) onDuplicate(from, id, origin, hops, s, body.own !== true);
       return;
     }
     missing.resolve(id);
@@ -367,9 +378,16 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
    * The shared tree learns only from a duplicate whose two copies both travelled shared-tree links (`viaShared`):
    * a copy pushed over an origin's own tree says nothing about a cycle in the shared one (origin-trees.ts).
    */
-  function onDuplicate(from: NodeId, origin: NodeId, s: SeenEntry | undefined, dupViaShared: boolean): void {
+  function onDuplicate(from: NodeId, id: MessageId, origin: NodeId, hops: number, s: SeenEntry | undefined, dupViaShared: boolean): void {
     const first = s?.from;
     if (first === from) return;
+    if (graftedFrom.get(id) === from) {
+      graftedFrom.delete(id);
+      if (s !== undefined && first !== undefined && hops < s.hops && isPeer(first)) {
+        keepGraftedParent(from, origin, first, s, hops);
+        return;
+      }
+    }
     if (first !== undefined && isPeer(first) && !trees.isEager(origin, first, eager)) {
       // Remind it: a lazy peer that keeps pushing either has our PRUNE in flight (a second one costs nothing) or never
       // got one — trees copied from the shared tree at different times can start asymmetric.
@@ -379,6 +397,24 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
     const shared = dupViaShared && (s?.viaShared ?? true);
     pruneLink(origin, from, shared);
     sendControl(from, MessageType.prune, (shared ? { origin, shared: true } : { origin }) satisfies PruneBody);
+  }
+
+  /**
+   * The answer to our GRAFT came second, but over fewer hops than the copy the tree brought: the tree's path is the
+   * long one — the graft timer fired because it was slow — and the answer lost the race only because it left late.
+   * Pruning the grafted link, as a plain duplicate would, keeps the long path, and the next message grafts again:
+   * an origin's direct neighbour reached over three hops grafted every message (25 nodes, 100 ms links; the slowest
+   * Maelstrom deliveries). So the grafted peer stays the parent and the old one is pruned — the optimisation
+   * step (§3.8) taken on the GRAFT's answer, in the origin's own tree if it has one, else in the shared tree.
+   */
+  function keepGraftedParent(grafted: NodeId, origin: NodeId, old: NodeId, s: SeenEntry, hops: number): void {
+    c.optimizations++;
+    const shared = !trees.has(origin);
+    pruneLink(origin, old, shared);
+    sendControl(old, MessageType.prune, (shared ? { origin, shared: true } : { origin }) satisfies PruneBody);
+    trees.setParent(origin, grafted);
+    s.from = grafted;
+    s.hops = hops;
   }
 
   function onIHave(from: NodeId, body: IHaveBody): void {
@@ -570,6 +606,7 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
       eager.clear();
       lazy.clear();
       trees.clear();
+      graftedFrom.clear();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BroadcastErrorCode, RumorBroadcastError, formatMessageId } from '@rumor/broadcast';
+import { BroadcastErrorCode, RumorBroadcastError, formatMessageId, PLUMTREE_DEFAULTS } from '@rumor/broadcast';
 import { bytes, createHarness, gossip, id } from './support/fakes.js';
 
 const A = id('a');
@@ -285,6 +285,36 @@ describe('createPlumtree', () => {
       h.node.onMessage(A, 'gossip', gossip(m1));
       h.node.onMessage(A, 'gossip', gossip(m2));
       expect(h.of('ihave').map((s) => s.body.ids)).toEqual([[m1], [m2]]);
+    });
+  });
+
+  describe('answer to our own GRAFT arriving second (the optimisation on a graft answer)', () => {
+    /** B announces m1 at hops 0; the graft timer grafts B; the tree's copy then comes from A over 3 hops. */
+    function graftedThenTreeCopy() {
+      const h = withPeers();
+      h.node.onMessage(B, 'ihave', { ids: [m1], hops: [0] });
+      h.timers.advance(PLUMTREE_DEFAULTS.graftTimeoutMs);
+      expect(h.of('graft')).toEqual([{ to: B, type: 'graft', body: { ids: [m1] } }]);
+      h.node.onMessage(A, 'gossip', gossip(m1, 3));
+      h.clear();
+      return h;
+    }
+
+    it('keeps the grafted peer when its answer came over fewer hops, and prunes the long tree path instead', () => {
+      const h = graftedThenTreeCopy();
+      h.node.onMessage(B, 'gossip', gossip(m1, 1)); // the GRAFT's answer: a duplicate, but 1 hop against 3
+      expect(h.of('prune')).toEqual([{ to: A, type: 'prune', body: { origin: id('origin') } }]);
+      expect(h.node.stats().optimizations).toBe(1);
+      h.clear();
+      h.node.onMessage(B, 'gossip', gossip(m2, 1)); // the origin's next message, over the kept link
+      expect(h.of('gossip').map((g) => g.to)).not.toContain(A);
+    });
+
+    it('prunes the grafted peer, as any duplicate, when its answer is not shorter', () => {
+      const h = graftedThenTreeCopy();
+      h.node.onMessage(B, 'gossip', gossip(m1, 3));
+      expect(h.of('prune')).toEqual([{ to: B, type: 'prune', body: { origin: id('origin'), shared: true } }]);
+      expect(h.node.stats().optimizations).toBe(0);
     });
   });
 
