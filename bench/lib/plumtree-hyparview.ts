@@ -14,8 +14,11 @@ import { mulberry32, type PlumtreeSim } from './plumtree-sim.js';
 /** HyParView instances attached to a simulator, by node index. */
 export interface SimMembership {
   hv: HyParView[];
-  /** Joins every node but the first, one at a time through a random earlier node, then lets the overlay settle. */
-  bootstrap(joinSpacingMs: number, settleMs: number): void;
+  /**
+   * Joins every node but the first, one at a time through `contacts` random earlier nodes (as `createStack.join`
+   * takes a list), then lets the overlay settle.
+   */
+  bootstrap(joinSpacingMs: number, settleMs: number, contacts?: number): void;
 }
 
 /** Attaches one HyParView per node of `sim` (which must be fresh: no links yet). */
@@ -82,10 +85,11 @@ export function attachHyParView(sim: PlumtreeSim, init: HyParViewInit = {}, conn
   };
   return {
     hv,
-    bootstrap(joinSpacingMs, settleMs) {
+    bootstrap(joinSpacingMs, settleMs, contacts = 2) {
       for (let i = 1; i < sim.n; i++) {
-        const contact = Math.floor(sim.random.next() * i);
-        hv[i]?.join([address(contact)]);
+        const list = new Set<string>();
+        for (let k = 0; k < contacts; k++) list.add(address(Math.floor(sim.random.next() * i)));
+        hv[i]?.join([...list]);
         sim.runFor(joinSpacingMs);
       }
       sim.runFor(settleMs);
