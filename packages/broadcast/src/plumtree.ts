@@ -360,11 +360,12 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
     }
     c.delivered++;
     remember(id, tag, payload, hops, from, body.own !== true);
-    trees.setParent(origin, from);
     // The paper also makes `from` eager here. Rumor does not: a GOSSIP from a lazy peer is one it sent before our
     // PRUNE reached it, and re-eagering on it re-forms the cycle the PRUNE just cut (docs/broadcast.md). Links turn
     // eager only on peer up and GRAFT, which both ends see.
     forward(id, origin, tag, payload, hops, from, body.own === true);
+    // After `forward`, which creates the origin's tree at its first message: that message's sender is a parent too.
+    trees.setParent(origin, from);
   }
 
   /**

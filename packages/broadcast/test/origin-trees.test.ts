@@ -139,6 +139,29 @@ describe('origin trees', () => {
     expect(h.of('graft')).toEqual([]);
   });
 
+  it("counts the sender of an origin's first message as its parent (an orphan after one message grafts at once)", () => {
+    const h = withPeers();
+    h.node.onMessage(A, 'gossip', gossip(x1)); // creates x's tree: A is the parent from this first message on
+    h.node.onPeerDown(A);
+    h.clear();
+    h.node.onMessage(B, 'ihave', { ids: [x2], hops: [1] });
+    expect(h.of('graft')).toEqual([{ to: B, type: 'graft', body: { ids: [x2] } }]);
+  });
+
+  it('stays an orphan when the origin itself links for a moment and goes down again', () => {
+    const h = withPeers();
+    const X = id('x');
+    h.node.onMessage(A, 'gossip', gossip(x1));
+    h.node.onMessage(A, 'gossip', gossip(x2));
+    h.node.onPeerDown(A); // orphaned in x's tree
+    h.node.onPeerUp(X);
+    h.node.onPeerDown(X); // x's own link comes and goes: its tree must not be forgotten with the orphan mark
+    h.clear();
+    const x3 = formatMessageId(X, 3);
+    h.node.onMessage(B, 'ihave', { ids: [x3], hops: [1] });
+    expect(h.of('graft')).toEqual([{ to: B, type: 'graft', body: { ids: [x3] } }]);
+  });
+
   it('keeps at most originTreesMax trees, least recently used out', () => {
     const h = withPeers({ originTreesMax: 2 });
     for (const o of ['p', 'q', 'r', 's']) h.node.onMessage(A, 'gossip', gossip(formatMessageId(id(o), 1)));
