@@ -162,6 +162,18 @@ describe('origin trees', () => {
     expect(h.of('graft')).toEqual([{ to: B, type: 'graft', body: { ids: [x3] } }]);
   });
 
+  it('an orphan announced to by a node not yet its peer (the IHAVE overtook the handshake) grafts it once it is up', () => {
+    const h = withPeers();
+    const D = id('d');
+    h.node.onMessage(A, 'gossip', gossip(x1));
+    h.node.onPeerDown(A); // orphaned in x's tree
+    h.node.onMessage(D, 'ihave', { ids: [x2], hops: [1] }); // D's link is not up here yet
+    h.node.onPeerUp(D);
+    expect(h.node.stats().graftsAbandoned).toBe(0);
+    h.timers.advance(PLUMTREE_DEFAULTS.graftTimeoutMs);
+    expect(h.of('graft')).toEqual([{ to: D, type: 'graft', body: { ids: [x2] } }]);
+  });
+
   it('keeps at most originTreesMax trees, least recently used out', () => {
     const h = withPeers({ originTreesMax: 2 });
     for (const o of ['p', 'q', 'r', 's']) h.node.onMessage(A, 'gossip', gossip(formatMessageId(id(o), 1)));
