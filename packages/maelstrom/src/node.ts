@@ -67,9 +67,10 @@ export interface MaelstromNodeInit {
  *   settled overlay and cuts the broadcast trees through it (25 × 5 is odd, so one view is always one short: its
  *   escalation at ~8 s made the slowest deliveries of two seeds in six, max 477 → 290 and 524 → 438 ms);
  * - Plumtree: IHAVEs batched for 1 s (50) — announcements are only the fallback path, most ride in a GOSSIP's frame
- *   anyway, and every batch alone is a Maelstrom message counted in msgs-per-op; a graft after 150 ms without the
+ *   anyway, and every batch alone is a Maelstrom message counted in msgs-per-op; a graft after 100 ms without the
  *   announced message (400) — origin trees are first-arrival trees, so over constant-latency links the tree's copy
- *   is never more than that behind an announcement; 64 flooding origin trees a minute (4), so that all 25 origins
+ *   is never more than that behind an announcement, and a graft is the repair the slowest deliveries wait for
+ *   (process mode, seeds 1–3: max 518–551 ms at 100, 683–824 at 250); 64 flooding origin trees a minute (4), so that all 25 origins
  *   of a cluster starting together get their lowest-latency tree at their first message instead of the shared
  *   tree, which many senders at once cut;
  * - carrier: a link with no traffic for 2.5 s fails (the partition detector), pings after 1 s idle;
@@ -89,7 +90,7 @@ export const MAELSTROM_NODE_DEFAULTS = Object.freeze({
   }) satisfies HyParViewInit,
   broadcast: Object.freeze({
     ihaveFlushMs: 1_000,
-    graftTimeoutMs: 150,
+    graftTimeoutMs: 100,
     originFloodsPerMinute: 64,
     graftRetryMs: 200,
     antiEntropyIntervalMs: 2_000,
