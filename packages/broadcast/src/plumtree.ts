@@ -243,6 +243,12 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
     if (shared) makeLazy(peer);
   }
 
+  /** `pruneLink`, and a PRUNE naming the same trees to `peer`, so that the link leaves them at both ends. */
+  function prune(origin: NodeId, peer: NodeId, shared: boolean): void {
+    pruneLink(origin, peer, shared);
+    sendControl(peer, MessageType.prune, (shared ? { origin, shared: true } : { origin }) satisfies PruneBody);
+  }
+
   function remember(id: MessageId, tag: string, payload: Uint8Array, hops: number, from: NodeId | undefined, viaShared: boolean): void {
     const at = timers.now();
     seen.add(id, { at, hops, from, viaShared });
@@ -395,9 +401,7 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
       sendControl(first, MessageType.prune, { origin } satisfies PruneBody);
       return;
     }
-    const shared = dupViaShared && (s?.viaShared ?? true);
-    pruneLink(origin, from, shared);
-    sendControl(from, MessageType.prune, (shared ? { origin, shared: true } : { origin }) satisfies PruneBody);
+    prune(origin, from, dupViaShared && (s?.viaShared ?? true));
   }
 
   /**
@@ -410,9 +414,7 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
    */
   function keepGraftedParent(grafted: NodeId, origin: NodeId, old: NodeId, s: SeenEntry, hops: number): void {
     c.optimizations++;
-    const shared = !trees.has(origin);
-    pruneLink(origin, old, shared);
-    sendControl(old, MessageType.prune, (shared ? { origin, shared: true } : { origin }) satisfies PruneBody);
+    prune(origin, old, !trees.has(origin));
     trees.setParent(origin, grafted);
     s.from = grafted;
     s.hops = hops;
@@ -453,9 +455,7 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
     c.optimizations++;
     const parent = s.from;
     // The swap is for this origin's tree if it has one; for the shared tree otherwise.
-    const shared = !trees.has(origin);
-    pruneLink(origin, parent, shared);
-    sendControl(parent, MessageType.prune, (shared ? { origin, shared: true } : { origin }) satisfies PruneBody);
+    prune(origin, parent, !trees.has(origin));
     graftLink(origin, from);
     sendControl(from, MessageType.graft, { ids: [], origin } satisfies GraftBody);
     // The new link now serves this origin at the shorter distance; do not swap again on later announcements.
