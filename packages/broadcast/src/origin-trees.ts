@@ -50,6 +50,14 @@ export interface OriginTrees {
    * again, and the node waited a full graft timeout — 1 node of 14 000 survivors, 1 000-node bench, seed 207).
    */
   peerDown(peer: NodeId): void;
+  /** The peer that delivered `origin`'s latest message first, if `origin` has a tree and that peer is still linked. */
+  parentOf(origin: NodeId): NodeId | undefined;
+  /**
+   * `peer` is lazy here in `origin`'s tree but was asked to keep pushing to us (plumtree.ts `onPrune`): its pushes
+   * are expected, not a stale link to remind. Cleared when the link changes in that tree again (`set`) or goes down.
+   */
+  keep(origin: NodeId, peer: NodeId): void;
+  isKept(origin: NodeId, peer: NodeId): boolean;
   /** Whether this node lost its parent in `origin`'s tree (see plumtree.ts: it grafts without waiting). */
   isOrphan(origin: NodeId): boolean;
   /** Makes `peer` eager (`true`) or lazy (`false`) in `origin`'s tree, if it has one. */
@@ -65,7 +73,7 @@ export interface OriginTrees {
 /** Creates origin trees keeping at most `max` (0 keeps none: every origin uses the shared tree, as in the paper). */
 export function createOriginTrees(max: number, floodsPerMinute: number): OriginTrees {
   // Maps iterate in insertion order: re-inserting on use keeps the least recently used first.
-  const trees = new Map<NodeId, { eager: NodeId[]; flooded: boolean; messages: number; parent?: NodeId; orphan?: boolean }>();
+  const trees = new Map<NodeId, { eager: NodeId[]; flooded: boolean; messages: number; parent?: NodeId; orphan?: boolean; kept?: NodeId }>();
   // Token bucket of floods: holds at most `floodsPerMinute`, refills at that rate, and gets a token back when a
   // flooded origin sends again (the flood paid off: a steady sender).
   let tokens = floodsPerMinute;
@@ -128,6 +136,7 @@ export function createOriginTrees(max: number, floodsPerMinute: number): OriginT
     peerDown(peer) {
       for (const t of trees.values()) {
         apply(t.eager, peer, false);
+        if (t.kept === peer) t.kept = undefined;
         if (t.parent !== peer) continue;
         t.parent = undefined;
         t.orphan = true;
@@ -136,13 +145,24 @@ export function createOriginTrees(max: number, floodsPerMinute: number): OriginT
       // unless this node is an orphan in it (see the interface).
       if (trees.get(peer)?.orphan !== true) trees.delete(peer);
     },
+    parentOf: (origin) => trees.get(origin)?.parent,
+    keep(origin, peer) {
+      const t = trees.get(origin);
+      if (t !== undefined) t.kept = peer;
+    },
+    isKept: (origin, peer) => trees.get(origin)?.kept === peer,
     isOrphan: (origin) => trees.get(origin)?.orphan === true,
     set(origin, peer, isEager) {
       const t = trees.get(origin);
-      if (t !== undefined) apply(t.eager, peer, isEager);
+      if (t === undefined) return;
+      apply(t.eager, peer, isEager);
+      if (t.kept === peer) t.kept = undefined;
     },
     setAll(peer, isEager) {
-      for (const t of trees.values()) apply(t.eager, peer, isEager);
+      for (const t of trees.values()) {
+        apply(t.eager, peer, isEager);
+        if (t.kept === peer) t.kept = undefined;
+      }
     },
     clear() {
       trees.clear();

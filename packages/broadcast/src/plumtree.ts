@@ -127,6 +127,7 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
     graftsAbandoned: 0,
     missingOverflow: 0,
     optimizations: 0,
+    parentsKept: 0,
     backpressure: 0,
     deferred: 0,
   };
@@ -202,25 +203,30 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
   }
 
   /**
-   * Eager push along `origin`'s tree, lazy push to every other peer, except `except` (the peer it came from). A copy
+   * Eager push along `origin`'s tree, lazy push to every other peer, except `except` (the peer it came from) and two
+   * that have the message: the origin, and the peer we sent a GRAFT for it (its answer is on the way). A copy pushed
+   * to the grafted peer is a duplicate there, and its PRUNE cut the link just as the answer, arriving second over
+   * fewer hops, made that peer our parent (`keepGraftedParent`): the node was left with no eager parent in the
+   * origin's tree until its next graft (Maelstrom sim seeds 3 and 5: 344 and 444 ms deliveries). A copy
    * that has travelled, or now travels, a link the shared tree has lazy is marked `own` from there on (`ownPath`).
    * Returns whether every push went over shared-tree links.
    */
   function forward(id: MessageId, origin: NodeId, tag: string, payload: Uint8Array, hops: number, except: NodeId | undefined, ownPath: boolean): boolean {
     const treeEager = trees.forMessage(origin, eager, lazy, timers.now());
+    const grafted = graftedFrom.get(id);
     let allShared = true;
     if (hops + 1 <= o.hopsMax) {
       const body: GossipBody = { id, tag, hops: hops + 1, payload };
       let own: GossipBody | undefined; // built only when some push leaves the shared tree
       for (const peer of treeEager) {
-        if (peer === except) continue;
+        if (peer === except || peer === origin || peer === grafted) continue;
         const shared = !ownPath && eager.has(peer);
         if (!shared) allShared = false;
         sendGossip(peer, shared ? body : (own ??= { ...body, own: true }), hops);
       }
     }
     for (const set of [eager, lazy]) {
-      for (const peer of set) if (peer !== except && !treeEager.includes(peer)) lazyQueue.add(peer, id, hops);
+      for (const peer of set) if (peer !== except && peer !== origin && peer !== grafted && !treeEager.includes(peer)) lazyQueue.add(peer, id, hops);
     }
     return allShared;
   }
@@ -395,9 +401,10 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
         return;
       }
     }
-    if (first !== undefined && isPeer(first) && !trees.isEager(origin, first, eager)) {
+    if (first !== undefined && isPeer(first) && !trees.isEager(origin, first, eager) && !trees.isKept(origin, first)) {
       // Remind it: a lazy peer that keeps pushing either has our PRUNE in flight (a second one costs nothing) or never
-      // got one — trees copied from the shared tree at different times can start asymmetric.
+      // got one — trees copied from the shared tree at different times can start asymmetric. Not a parent we asked
+      // to keep pushing (`onPrune`): its pushes are the tree's, and the duplicate's sender is the redundant one.
       sendControl(first, MessageType.prune, { origin } satisfies PruneBody);
       return;
     }
@@ -506,6 +513,18 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
       return;
     }
     pruneLink(body.origin, from, body.origin === undefined || body.shared === true);
+    // A PRUNE says that our pushes to `from` are redundant there — it says nothing about its pushes to us, yet its
+    // sender turned the link lazy at both ends, as the paper's undirected tree does. In an origin's own tree the
+    // flow has a direction: if `from` is our parent there, that cut our only path from the origin (our copy had
+    // reached it while its copy of a later message was reaching us first: two PRUNEs crossing on a link, then the
+    // next message waited for a graft — Maelstrom sim seed 3, 344 ms). Ask it to keep pushing to us; we keep the
+    // link lazy on our side, so our copies stop and no new PRUNE follows.
+    const origin = body.origin;
+    if (origin !== undefined && trees.parentOf(origin) === from) {
+      c.parentsKept++;
+      trees.keep(origin, from);
+      sendControl(from, MessageType.graft, { ids: [], origin } satisfies GraftBody);
+    }
   }
 
   return {

@@ -49,6 +49,8 @@ export interface PlumtreeStats {
   missingOverflow: number;
   /** Eager links swapped for shorter lazy ones (§3.8). */
   optimizations: number;
+  /** PRUNEs from our parent in an origin's tree answered with a GRAFT so that it keeps pushing to us (plumtree.ts `onPrune`). */
+  parentsKept: number;
   /** Times the carrier answered `backpressure`. */
   backpressure: number;
   /** Messages waiting in per-peer queues now. */

@@ -174,6 +174,42 @@ describe('origin trees', () => {
     expect(h.of('graft')).toEqual([{ to: D, type: 'graft', body: { ids: [x2] } }]);
   });
 
+  it('a PRUNE from our parent in a tree asks it to keep pushing to us, and our pushes to it stop', () => {
+    const h = withPeers();
+    h.node.onMessage(A, 'gossip', gossip(x1)); // A is our parent in x's tree
+    h.clear();
+    // Our copy of some message reached A after A had it (two PRUNEs crossing): A prunes the link at both ends.
+    h.node.onMessage(A, 'prune', { origin: id('x') });
+    expect(h.of('graft')).toEqual([{ to: A, type: 'graft', body: { ids: [], origin: id('x') } }]);
+    expect(h.node.stats().parentsKept).toBe(1);
+    h.clear();
+    h.node.onMessage(A, 'gossip', gossip(x2)); // A still pushes x's messages to us; we do not push them back
+    expect(h.of('gossip').map((s) => s.to)).toEqual([B, C]);
+    expect(h.node.stats().duplicates).toBe(0);
+  });
+
+  it('a kept parent delivering first is not reminded with a PRUNE: the duplicate sender is pruned instead', () => {
+    const h = withPeers();
+    h.node.onMessage(A, 'gossip', gossip(x1));
+    h.node.onMessage(A, 'prune', { origin: id('x') }); // kept: A lazy here, still pushing
+    h.clear();
+    h.node.onMessage(A, 'gossip', gossip(x2)); // the parent first
+    h.node.onMessage(B, 'gossip', gossip(x2)); // a duplicate from B
+    expect(h.of('prune')).toEqual([{ to: B, type: 'prune', body: { origin: id('x'), shared: true } }]);
+  });
+
+  it('a PRUNE from a peer that is not our parent there is the paper\'s: the link turns lazy, nothing is asked', () => {
+    const h = withPeers();
+    h.node.onMessage(A, 'gossip', gossip(x1));
+    h.clear();
+    h.node.onMessage(B, 'prune', { origin: id('x') });
+    h.node.onMessage(C, 'prune', { origin: id('y') }); // an origin without a tree here
+    expect(h.of('graft')).toEqual([]);
+    expect(h.node.stats().parentsKept).toBe(0);
+    h.node.onMessage(A, 'gossip', gossip(x2));
+    expect(h.of('gossip').map((s) => s.to)).toEqual([C]);
+  });
+
   it('keeps at most originTreesMax trees, least recently used out', () => {
     const h = withPeers({ originTreesMax: 2 });
     for (const o of ['p', 'q', 'r', 's']) h.node.onMessage(A, 'gossip', gossip(formatMessageId(id(o), 1)));

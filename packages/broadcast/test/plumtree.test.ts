@@ -296,6 +296,9 @@ describe('createPlumtree', () => {
       h.timers.advance(PLUMTREE_DEFAULTS.graftTimeoutMs);
       expect(h.of('graft')).toEqual([{ to: B, type: 'graft', body: { ids: [m1] } }]);
       h.node.onMessage(A, 'gossip', gossip(m1, 3));
+      // Not pushed to B, which is answering: a copy there is a duplicate whose PRUNE would cut the link that the
+      // answer below (over fewer hops) makes our parent, leaving no eager parent at all.
+      expect(h.sent.filter((s) => s.to === B && s.type === 'gossip')).toEqual([]);
       h.clear();
       return h;
     }
@@ -308,6 +311,25 @@ describe('createPlumtree', () => {
       h.clear();
       h.node.onMessage(B, 'gossip', gossip(m2, 1)); // the origin's next message, over the kept link
       expect(h.of('gossip').map((g) => g.to)).not.toContain(A);
+    });
+
+    it('never pushes a message back to its origin, so the origin keeps the link that the answer made our parent', () => {
+      const O = id('origin');
+      const h = withPeers();
+      h.node.onPeerUp(O); // the origin is a neighbour too (it linked to us after its tree formed)
+      h.node.onMessage(O, 'ihave', { ids: [m1], hops: [0] });
+      h.timers.advance(PLUMTREE_DEFAULTS.graftTimeoutMs);
+      expect(h.of('graft')).toEqual([{ to: O, type: 'graft', body: { ids: [m1] } }]);
+      h.node.onMessage(A, 'gossip', gossip(m1, 3)); // the tree's copy first
+      h.timers.advance(PLUMTREE_DEFAULTS.ihaveFlushMs);
+      // A copy (or an announcement) to the origin would be a duplicate there, and its PRUNE would cut the link
+      // that the answer below makes our parent, leaving no eager parent in the origin's tree.
+      expect(h.sent.filter((s) => s.to === O && s.type !== 'graft')).toEqual([]);
+      h.node.onMessage(O, 'gossip', gossip(m1, 1)); // the answer, over 1 hop: keep the origin, prune A
+      expect(h.of('prune')).toEqual([{ to: A, type: 'prune', body: { origin: O } }]);
+      h.clear();
+      h.node.onMessage(O, 'gossip', gossip(m2, 1));
+      expect(h.of('gossip').map((g) => g.to).sort()).toEqual([B, C].sort());
     });
 
     it('prunes the grafted peer, as any duplicate, when its answer is not shorter', () => {

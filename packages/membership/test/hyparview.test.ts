@@ -207,7 +207,8 @@ describe('onNeighbor', () => {
 
 describe('onNeighborReply', () => {
   function withPassive(...names: string[]) {
-    const n = fakeNode('me', { activeViewSize: 3 });
+    // The paper's rule only: a leaf would escalate to high priority on the second round (see the escalation tests).
+    const n = fakeNode('me', { activeViewSize: 3, escalateAfterRounds: 0 });
     makeActive(n, 'a');
     // Learn passive entries through a solicited shuffle-reply.
     n.advance(10_000);
@@ -633,6 +634,35 @@ describe('escalation of a persistently short view', () => {
     expect(priorities).toContain('low');
     expect(priorities).toContain('high');
     expect(n.hv.stats().escalations).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('escalation of a leaf', () => {
+  /** The round (1-based) in which the node first asks with high priority, everyone it knows being full. */
+  function firstHighRound(peers: string[]): number | undefined {
+    const n = fakeNode('me', { activeViewSize: 5, escalateAfterRounds: 5, fillRejectionsPerRound: 0, fillParallelism: 1 });
+    for (const p of peers) makeActive(n, p);
+    n.advance(10_000);
+    const shuffle = n.take().find((m) => m.type === 'shuffle')!;
+    n.deliver(shuffle.to, 'shuffle-reply', { id: shuffle.body.id, nodes: ['x', 'y', 'z'].map((s) => ({ id: s, address: addr(s) })) });
+    for (let round = 1; round <= 6; round++) {
+      n.advance(11_000);
+      for (const c of n.connects.splice(0)) n.link(c.replace('sim://', ''));
+      for (const m of n.take()) {
+        if (m.type !== 'neighbor') continue;
+        if (m.body.priority === 'high') return round;
+        n.deliver(m.to, 'neighbor-reply', { accepted: false });
+      }
+    }
+    return undefined;
+  }
+
+  it('a node with one peer escalates within two rounds: a pair cut off from the rest is two leaves', () => {
+    expect(firstHighRound(['a'])).toBeLessThanOrEqual(2);
+  });
+
+  it('a node with two peers keeps escalateAfterRounds', () => {
+    expect(firstHighRound(['a', 'b'])).toBeGreaterThanOrEqual(4);
   });
 });
 
