@@ -259,7 +259,15 @@ for (const n of sizes) {
 
 if (svgPath) {
   const paper = Object.entries(PAPER_HYPARVIEW).map(([f, r]) => [Number(f), Number(r.replace('≈', '')) / 100] as [number, number]);
-  writeFileSync(svgPath, reliabilitySvg(curves, paper));
+  // The baselines of the largest size, measured in the same run (the tables hold both sizes).
+  const largest = Math.max(...curves.map((c) => c.n));
+  const b = (results[String(largest)] as { baselines: { cyclon: BaselineRow[]; scamp: BaselineRow[] } }).baselines;
+  const baselines = [
+    { label: `${largest}: Cyclon at crash`, points: b.cyclon.map((r) => [r.fraction, r.atCrash] as [number, number]) },
+    { label: `${largest}: Cyclon 5 rounds`, points: b.cyclon.map((r) => [r.fraction, r.afterRounds[5] ?? r.atCrash] as [number, number]) },
+    { label: `${largest}: Scamp at crash`, points: b.scamp.map((r) => [r.fraction, r.atCrash] as [number, number]) },
+  ];
+  writeFileSync(svgPath, reliabilitySvg(curves, paper, baselines));
   console.log(`\nplot written to ${svgPath}`);
 }
 console.log(

@@ -7,15 +7,21 @@ interface CurveRow {
   round2: number;
 }
 
-const W = 640;
+const W = 680;
 const H = 400;
-const M = { left: 60, right: 170, top: 30, bottom: 50 };
+const M = { left: 60, right: 200, top: 30, bottom: 50 };
 
-/** Reliability (% of survivors reached) against failed fraction, one line per series and size. */
-export function reliabilitySvg(curves: { n: number; rows: CurveRow[] }[], paper?: [number, number][]): string {
+/** A comparison line measured in the same run (Cyclon, Scamp): label and (fraction, reliability) points. */
+export interface BaselineCurve {
+  label: string;
+  points: [number, number][];
+}
+
+/** Reliability (% of survivors reached) against failed fraction, one line per series and size, then the baselines. */
+export function reliabilitySvg(curves: { n: number; rows: CurveRow[] }[], paper?: [number, number][], baselines: readonly BaselineCurve[] = []): string {
   const x = (f: number) => M.left + f * (W - M.left - M.right);
   const y = (r: number) => M.top + (1 - r) * (H - M.top - M.bottom);
-  const colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
+  const colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#7f7f7f', '#bcbd22', '#17becf', '#e377c2'];
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`);
   parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
@@ -35,6 +41,7 @@ export function reliabilitySvg(curves: { n: number; rows: CurveRow[] }[], paper?
     series.push({ label: `${c.n}: after 2 rounds`, points: c.rows.map((r) => [r.fraction, r.round2]) });
   }
   if (paper) series.push({ label: 'paper (≈, HyParView)', points: paper, dash: '1 3' });
+  for (const b of baselines) series.push({ label: b.label, points: b.points, dash: '6 2 1 2' });
   series.forEach((s, i) => {
     const color = colors[i % colors.length]!;
     const d = s.points.map(([f, r], j) => `${j === 0 ? 'M' : 'L'}${x(f).toFixed(1)},${y(r).toFixed(1)}`).join(' ');

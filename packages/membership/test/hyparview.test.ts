@@ -638,8 +638,11 @@ describe('escalation of a persistently short view', () => {
 });
 
 describe('escalation of a leaf', () => {
-  /** The round (1-based) in which the node first asks with high priority, everyone it knows being full. */
-  function firstHighRound(peers: string[]): number | undefined {
+  /**
+   * The round (1-based) in which the node first asks with high priority; every candidate it knows answers as
+   * `answer` says: full (a rejection) or unreachable (the dial fails, as after a crash).
+   */
+  function firstHighRound(peers: string[], answer: 'full' | 'unreachable' = 'full'): number | undefined {
     const n = fakeNode('me', { activeViewSize: 5, escalateAfterRounds: 5, fillRejectionsPerRound: 0, fillParallelism: 1 });
     for (const p of peers) makeActive(n, p);
     n.advance(10_000);
@@ -647,7 +650,10 @@ describe('escalation of a leaf', () => {
     n.deliver(shuffle.to, 'shuffle-reply', { id: shuffle.body.id, nodes: ['x', 'y', 'z'].map((s) => ({ id: s, address: addr(s) })) });
     for (let round = 1; round <= 6; round++) {
       n.advance(11_000);
-      for (const c of n.connects.splice(0)) n.link(c.replace('sim://', ''));
+      for (const c of n.connects.splice(0)) {
+        if (answer === 'unreachable') n.hv.onConnectFailed(c, 'refused');
+        else n.link(c.replace('sim://', ''));
+      }
       for (const m of n.take()) {
         if (m.type !== 'neighbor') continue;
         if (m.body.priority === 'high') return round;
@@ -657,8 +663,12 @@ describe('escalation of a leaf', () => {
     return undefined;
   }
 
-  it('a node with one peer escalates within two rounds: a pair cut off from the rest is two leaves', () => {
-    expect(firstHighRound(['a'])).toBeLessThanOrEqual(2);
+  it('a node with one peer whose requests met only full nodes for two rounds escalates: a pair cut off from the rest is two leaves', () => {
+    expect(firstHighRound(['a'])).toBeLessThanOrEqual(3);
+  });
+
+  it('a leaf whose candidates are unreachable (a mass crash) keeps escalateAfterRounds', () => {
+    expect(firstHighRound(['a'], 'unreachable') ?? 99).toBeGreaterThanOrEqual(5);
   });
 
   it('a node with two peers keeps escalateAfterRounds', () => {
