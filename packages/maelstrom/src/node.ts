@@ -70,7 +70,8 @@ export interface MaelstromNodeInit {
  *   anyway, and every batch alone is a Maelstrom message counted in msgs-per-op; a graft after 100 ms without the
  *   announced message (400) — origin trees are first-arrival trees, so over constant-latency links the tree's copy
  *   is never more than that behind an announcement, and a graft is the repair the slowest deliveries wait for
- *   (process mode, max over 5 runs: 474–604 ms at 100, 582–730 at 150); 64 flooding origin trees a minute (4), so
+ *   (process mode, before the evening's two Plumtree rules: max 474–604 ms over 5 runs at 100, 582–730 at 150; with
+ *   them, at 100, 331–568 in 22 of 23 runs); 64 flooding origin trees a minute (4), so
  *   that all 25 origins of a cluster starting together get their lowest-latency tree at their first message
  *   instead of the shared tree, which many senders at once cut;
  * - carrier: a link with no traffic for 2.5 s fails (the partition detector), pings after 1 s idle;

@@ -642,9 +642,10 @@ describe('escalation of a leaf', () => {
    * The round (1-based) in which the node first asks with high priority; every candidate it knows answers as
    * `answer` says: full (a rejection) or unreachable (the dial fails, as after a crash).
    */
-  function firstHighRound(peers: string[], answer: 'full' | 'unreachable' = 'full'): number | undefined {
-    const n = fakeNode('me', { activeViewSize: 5, escalateAfterRounds: 5, fillRejectionsPerRound: 0, fillParallelism: 1 });
-    for (const p of peers) makeActive(n, p);
+  function firstHighRound(peers: string[], answer: 'full' | 'unreachable' = 'full', failed: string[] = []): number | undefined {
+    const n = fakeNode('me', { activeViewSize: 5, escalateAfterRounds: 5, fillRejectionsPerRound: 0, fillParallelism: 1, reconnectProbability: 0 });
+    for (const p of [...peers, ...failed]) makeActive(n, p);
+    for (const p of failed) n.hv.onLinkDown(id(p), 'failed'); // lost to failure: a crash under repair
     n.advance(10_000);
     const shuffle = n.take().find((m) => m.type === 'shuffle')!;
     n.deliver(shuffle.to, 'shuffle-reply', { id: shuffle.body.id, nodes: ['x', 'y', 'z'].map((s) => ({ id: s, address: addr(s) })) });
@@ -656,7 +657,7 @@ describe('escalation of a leaf', () => {
       }
       for (const m of n.take()) {
         if (m.type !== 'neighbor') continue;
-        if (m.body.priority === 'high') return round;
+        if (m.body.priority === 'high' && !failed.some((f) => id(f) === m.to)) return round; // not a lost-peer retry
         n.deliver(m.to, 'neighbor-reply', { accepted: false });
       }
     }
@@ -665,6 +666,11 @@ describe('escalation of a leaf', () => {
 
   it('a node with one peer whose requests met only full nodes for two rounds escalates: a pair cut off from the rest is two leaves', () => {
     expect(firstHighRound(['a'])).toBeLessThanOrEqual(3);
+  });
+
+  it('a leaf that lost a peer to failure keeps escalateAfterRounds, even when it meets full nodes', () => {
+    // 4: escalateAfterRounds (5) short rounds, counting the one before the first reported here.
+    expect(firstHighRound(['a'], 'full', ['b']) ?? 99).toBeGreaterThanOrEqual(4);
   });
 
   it('a leaf whose candidates are unreachable (a mass crash) keeps escalateAfterRounds', () => {
