@@ -709,10 +709,9 @@ export function createHyParView(init: HyParViewInit, components: HyParViewCompon
     const patience = active.size === o.activeViewSize - 1 ? 8 * o.escalateAfterRounds : o.escalateAfterRounds;
     // A pair cut off from the rest — two nodes that only know each other and full nodes, left by evictions late in a
     // bootstrap (10 000 nodes, seed 218) — is two leaves whose requests meet only full nodes, and whose shuffles walk
-    // between the two: such a leaf escalates after two of those rounds — unless it lost a peer to failure (a crash
-    // is under repair: the lost-peer retries and the usual patience handle it). After a mass crash most survivors
-    // are leaves for a while; escalating them evicted links the repair was building on (90 % crash of 10 000 nodes:
-    // 88–89 % reached instead of 98 %, with every leaf, then with every leaf that met full nodes).
+    // between the two: such a leaf escalates after two of those rounds — unless it lost a peer to failure: after a
+    // crash most survivors are leaves for a while, and the lost-peer retries and the usual patience repair them
+    // without evicting anyone (docs/membership.md, "Escalation").
     const lonelyLeaf = lost.size === 0 && leafFruitlessRounds >= Math.min(2, o.escalateAfterRounds);
     if (++shortRounds >= patience || lonelyLeaf) escalateNext = true;
   }
