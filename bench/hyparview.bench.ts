@@ -179,7 +179,8 @@ function table(headers: string[], rows: (string | number)[][]): string {
 }
 
 const results: Record<string, unknown> = {};
-const curves: { n: number; rows: FailureRow[] }[] = [];
+/** Per size: HyParView's failure rows and the baselines' of the same run (the plot draws the largest size's baselines). */
+const curves: { n: number; rows: FailureRow[]; cyclon: BaselineRow[]; scamp: BaselineRow[] }[] = [];
 for (const n of sizes) {
   const started = performance.now();
   const base = bootstrap(n, seed);
@@ -215,12 +216,12 @@ for (const n of sizes) {
     const row = rows.at(-1)!;
     process.stderr.write(`  n=${n} f=${fraction}: first ${pct(row.firstBroadcast)} % · 2 rounds ${pct(row.round2)} % (${((performance.now() - t) / 1000).toFixed(1)} s)\n`);
   }
-  curves.push({ n, rows });
   const baselineStarted = performance.now();
   const baselineOptions = { sources: Math.min(200, n), healRounds: [1, 5] };
   const cyclon: BaselineRow[] = cyclonFailureCurve(n, fractions, seed, {}, baselineOptions);
   const scamp: BaselineRow[] = scampFailureCurve(n, fractions, seed, {}, baselineOptions);
   const baselineMs = performance.now() - baselineStarted;
+  curves.push({ n, rows, cyclon, scamp });
   process.stderr.write(`  n=${n} baselines (Cyclon, Scamp): ${(baselineMs / 1000).toFixed(1)} s\n`);
   console.log(`\n## Reliability of a flood over the active views after f·n nodes crash at once (${n} nodes, % of survivors reached; mean over 200 sources)`);
   console.log(`baselines: gossip to ${defaultFanout(n)} random view members per node (Cyclon c = 30, Scamp c = 1), mean over ${baselineOptions.sources} sources`);
@@ -260,12 +261,11 @@ for (const n of sizes) {
 if (svgPath) {
   const paper = Object.entries(PAPER_HYPARVIEW).map(([f, r]) => [Number(f), Number(r.replace('≈', '')) / 100] as [number, number]);
   // The baselines of the largest size, measured in the same run (the tables hold both sizes).
-  const largest = Math.max(...curves.map((c) => c.n));
-  const b = (results[String(largest)] as { baselines: { cyclon: BaselineRow[]; scamp: BaselineRow[] } }).baselines;
+  const b = curves.reduce((x, y) => (y.n > x.n ? y : x));
   const baselines = [
-    { label: `${largest}: Cyclon at crash`, points: b.cyclon.map((r) => [r.fraction, r.atCrash] as [number, number]) },
-    { label: `${largest}: Cyclon 5 rounds`, points: b.cyclon.map((r) => [r.fraction, r.afterRounds[5] ?? r.atCrash] as [number, number]) },
-    { label: `${largest}: Scamp at crash`, points: b.scamp.map((r) => [r.fraction, r.atCrash] as [number, number]) },
+    { label: `${b.n}: Cyclon at crash`, points: b.cyclon.map((r) => [r.fraction, r.atCrash] as [number, number]) },
+    { label: `${b.n}: Cyclon 5 rounds`, points: b.cyclon.map((r) => [r.fraction, r.afterRounds[5] ?? r.atCrash] as [number, number]) },
+    { label: `${b.n}: Scamp at crash`, points: b.scamp.map((r) => [r.fraction, r.atCrash] as [number, number]) },
   ];
   writeFileSync(svgPath, reliabilitySvg(curves, paper, baselines));
   console.log(`\nplot written to ${svgPath}`);

@@ -214,19 +214,20 @@ export function createPlumtree(init: PlumtreeInit, components: PlumtreeComponent
   function forward(id: MessageId, origin: NodeId, tag: string, payload: Uint8Array, hops: number, except: NodeId | undefined, ownPath: boolean): boolean {
     const treeEager = trees.forMessage(origin, eager, lazy, timers.now());
     const grafted = graftedFrom.get(id);
+    const skip = (peer: NodeId) => peer === except || peer === origin || peer === grafted;
     let allShared = true;
     if (hops + 1 <= o.hopsMax) {
       const body: GossipBody = { id, tag, hops: hops + 1, payload };
       let own: GossipBody | undefined; // built only when some push leaves the shared tree
       for (const peer of treeEager) {
-        if (peer === except || peer === origin || peer === grafted) continue;
+        if (skip(peer)) continue;
         const shared = !ownPath && eager.has(peer);
         if (!shared) allShared = false;
         sendGossip(peer, shared ? body : (own ??= { ...body, own: true }), hops);
       }
     }
     for (const set of [eager, lazy]) {
-      for (const peer of set) if (peer !== except && peer !== origin && peer !== grafted && !treeEager.includes(peer)) lazyQueue.add(peer, id, hops);
+      for (const peer of set) if (!skip(peer) && !treeEager.includes(peer)) lazyQueue.add(peer, id, hops);
     }
     return allShared;
   }
